@@ -1,0 +1,75 @@
+/**
+ * ramroot: what Linux does between "the boot loader handed over an initrd"
+ * and "PID 1 runs", in memory and in user space. It unpacks initramfs cpio
+ * archives (newc and crc, several concatenated members) into a tmpfs or
+ * ramfs model with the kernel's exact semantics: the parser and the file
+ * store run in WebAssembly, and the result can be compared line by line with
+ * what a real kernel built.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { manifest, Tmpfs, unpack, writeCpio } from "@ramroot/ramroot";
+ *
+ * const image = writeCpio([
+ *   { name: "etc", mode: 0o40755, mtime: 1600000000 },
+ *   { name: "etc/hostname", mode: 0o100644, mtime: 1600000000, data: new TextEncoder().encode("box\n") },
+ * ]);
+ * const fs = new Tmpfs({ now: 1700000000 });
+ * await unpack(fs, image);
+ * assert.equal(fs.stat("/etc/hostname").size, 4);
+ * assert.match(await manifest(fs), /^\/etc\/hostname\tf\t0644\t/m);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  CPIO_CODES,
+  CpioError,
+  type CpioErrorCode,
+  type CpioErrorOptions,
+  type EntryRef,
+  ERRNO,
+  type Errno,
+  FsError,
+  type FsErrorOptions,
+} from "./src/errors.ts";
+export {
+  compareBytes,
+  type DirEntry,
+  type FileType,
+  type PathLike,
+  Ramfs,
+  type RamfsOptions,
+  type Stat,
+  type StatFs,
+  Superblock,
+  Tmpfs,
+  type TmpfsOptions,
+  type WalkEntry,
+} from "./src/superblock.ts";
+export {
+  type KernelMessage,
+  unpack,
+  type UnpackCounts,
+  type UnpackOptions,
+  type UnpackResult,
+  type UnpackSource,
+  type Warning,
+  WARNING_CODES,
+  type WarningCode,
+} from "./src/unpack.ts";
+export {
+  type Compression,
+  DEFAULT_CPIO_LIST,
+  getProfile,
+  type KernelProfile,
+  type ProfileName,
+  PROFILES,
+  rootfsIsTmpfs,
+} from "./src/profile.ts";
+export { populateRootfs, type Rootfs, type RootfsOptions } from "./src/rootfs.ts";
+export { escapeBytes, manifest, type ManifestOptions } from "./src/manifest.ts";
+export * from "./src/writer.ts";
+export * from "./src/gen_list.ts";

@@ -1,0 +1,133 @@
+// Kernel profiles: everything in the unpack and the early boot that changed
+// between kernel versions, in one named record each (spec: cpio.md §11,
+// boot.md §2). Nothing else in ramroot branches on a kernel version.
+
+/** Names of the built-in profiles. */
+export type ProfileName = "linux-6.1" | "linux-6.12" | "linux-7.0";
+
+/** Compression methods the kernel's decompress_method() knows. */
+export type Compression = "gzip" | "bzip2" | "lzma" | "xz" | "lzo" | "lz4" | "zstd";
+
+/** A kernel's behaviour, as ramroot models it. */
+export interface KernelProfile {
+  /** Profile name. */
+  readonly name: ProfileName;
+  /** `070702` archives with data checksums are accepted (v6.0+). */
+  readonly crc: boolean;
+  /** Names must be NUL-terminated within namesize, else `malformed archive` (v6.14+). */
+  readonly nameNulCheck: boolean;
+  /** Header fields parsed with hex2bin: a non-hex character is `damaged header` (vfs 2026). */
+  readonly strictHex: boolean;
+  /** The hard-link table is freed at the end of every unpack call, trailer or not (v6.14+). */
+  readonly freeLinksPerUnpack: boolean;
+  /** CONFIG_INITRAMFS_PRESERVE_MTIME. */
+  readonly preserveMtime: boolean;
+  /** Compression methods configured in the kernel. */
+  readonly compressions: readonly Compression[];
+  /** Message for a known but unconfigured method: the v6.14+ wording or the older one. */
+  readonly unconfiguredMessage: "decompressor failed" | "compression method %s not configured";
+  /** CONFIG_BLK_DEV_RAM: `y` writes /initrd.image on failure, `m` only logs, `n` logs "Unpacking initramfs...". */
+  readonly blkDevRam: "y" | "m" | "n";
+  /** rootfs type rule: "6.8" (root= alone no longer forces ramfs when rootfstype= says tmpfs) or "old". */
+  readonly rootfsRule: "6.8" | "old";
+  /** The built-in initramfs: gen_init_cpio list (the kernel's usr/default_cpio_list). */
+  readonly builtinList: string;
+  /** Build time of the kernel (mtime of the built-in entries) in seconds. */
+  readonly buildTime: number;
+  /** RAM of the modelled machine in 4 KiB pages (rootfs tmpfs default size = half). */
+  readonly totalRamPages: number;
+}
+
+/** The kernel's usr/default_cpio_list. */
+export const DEFAULT_CPIO_LIST = `# This is a very simple, default initramfs
+
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /root 0700 0 0
+`;
+
+const ALL: readonly Compression[] = ["gzip", "bzip2", "lzma", "xz", "lzo", "lz4", "zstd"];
+
+/** Debian 12's kernel (6.1.0-56-amd64), the one the kernel oracle boots. */
+const LINUX_6_1: KernelProfile = {
+  name: "linux-6.1",
+  crc: true,
+  nameNulCheck: false,
+  strictHex: false,
+  freeLinksPerUnpack: false,
+  preserveMtime: true,
+  compressions: ALL,
+  unconfiguredMessage: "compression method %s not configured",
+  // Debian builds brd as a module: IS_ENABLED() is true ("Trying to unpack
+  // rootfs image as initramfs...") but #ifdef CONFIG_BLK_DEV_RAM is false,
+  // so a failure is logged as "Initramfs unpacking failed: ..." (observed).
+  blkDevRam: "m",
+  rootfsRule: "6.8", // the rootfstype fix was backported to 6.1.y
+  builtinList: DEFAULT_CPIO_LIST,
+  buildTime: 1794824260,
+  totalRamPages: 243222,
+};
+
+/** Linux 6.12 (Debian's linux-image-6.12 configuration). */
+const LINUX_6_12: KernelProfile = {
+  ...LINUX_6_1,
+  name: "linux-6.12",
+};
+
+/**
+ * Linux 7.0 as far as the unpacker goes: name NUL checks, per-call link table,
+ * `decompressor failed`, strict hex. The nullfs boot root belongs to the boot
+ * model (a later part of ramroot).
+ */
+const LINUX_7_0: KernelProfile = {
+  ...LINUX_6_1,
+  name: "linux-7.0",
+  nameNulCheck: true,
+  strictHex: true,
+  freeLinksPerUnpack: true,
+  unconfiguredMessage: "decompressor failed",
+};
+
+/** The built-in profiles by name. */
+export const PROFILES: Readonly<Record<ProfileName, KernelProfile>> = {
+  "linux-6.1": LINUX_6_1,
+  "linux-6.12": LINUX_6_12,
+  "linux-7.0": LINUX_7_0,
+};
+
+/**
+ * Looks up a profile by name (or returns the profile given).
+ * @throws {RangeError} for an unknown name
+ */
+export function getProfile(profile: ProfileName | KernelProfile = "linux-6.1"): KernelProfile {
+  if (typeof profile !== "string") return profile;
+  const p = PROFILES[profile];
+  if (!p) {
+    throw new RangeError(
+      `Unknown kernel profile "${profile}": expected one of ${Object.keys(PROFILES).join(", ")}`,
+    );
+  }
+  return p;
+}
+
+/** The unpacker flags the WebAssembly core takes. */
+export function profileFlags(p: KernelProfile): number {
+  return (p.crc ? 1 : 0) | (p.nameNulCheck ? 2 : 0) | (p.strictHex ? 4 : 0) |
+    (p.freeLinksPerUnpack ? 8 : 0) | (p.preserveMtime ? 16 : 0);
+}
+
+/** Whether the rootfs is a tmpfs for this command line (boot.md §2). */
+export function rootfsIsTmpfs(p: KernelProfile, cmdline: string): boolean {
+  const words = cmdline.split(/\s+/).filter((w) => w !== "");
+  let root = "";
+  let fstype: string | undefined;
+  for (const w of words) {
+    if (w.startsWith("root=")) root = w.slice(5);
+    else if (w.startsWith("rootfstype=")) fstype = w.slice(11);
+  }
+  if (p.rootfsRule === "6.8") {
+    return (root === "" && fstype === undefined) ||
+      (fstype !== undefined && fstype.includes("tmpfs"));
+  }
+  return root === "" && (fstype === undefined || fstype.includes("tmpfs"));
+}

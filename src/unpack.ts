@@ -1,0 +1,405 @@
+// unpack_to_rootfs() (init/initramfs.c) over a streaming source: the plain
+// member walk, hand-off of compressed members to a decompressor, and the
+// conversion of the core's message codes into the kernel's words.
+
+import { CPIO_CODES, CpioError, type CpioErrorCode, type Errno, errnoName } from "./errors.ts";
+import {
+  type Compression,
+  getProfile,
+  type KernelProfile,
+  profileFlags,
+  type ProfileName,
+} from "./profile.ts";
+import { coreOf, PATH_AREA, type Superblock } from "./superblock.ts";
+import type { Core } from "./wasm_core.ts";
+import { decompressMember, detectCompression } from "./decompress.ts";
+
+/** What can be unpacked: bytes, a stream or iterable of chunks, or a file path. */
+export type UnpackSource =
+  | Uint8Array
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>
+  | string
+  | URL;
+
+/** Options of {@linkcode unpack}. */
+export interface UnpackOptions {
+  /** Kernel profile. @default {"linux-6.1"} */
+  profile?: ProfileName | KernelProfile;
+  /** "Now" in seconds for everything the kernel stamps with the current time. @default {Date.now()/1000} */
+  now?: number;
+  /** Read size for file paths, in bytes. @default {1048576} */
+  readSize?: number;
+}
+
+/** A line the kernel logs. */
+export interface KernelMessage {
+  /** printk level (0 emerg ... 7 debug). */
+  level: number;
+  /** The text, without the trailing newline. */
+  text: string;
+}
+
+/** Codes of silent skips, each a kernel leniency ramroot reports. */
+export const WARNING_CODES = {
+  1: "NAME_SIZE",
+  2: "SYMLINK_TOO_LONG",
+  3: "DATA_ON_NON_FILE",
+  4: "CREATE_FAILED",
+  5: "UNKNOWN_TYPE",
+  6: "LINK_FAILED",
+  7: "NAME_UNTERMINATED",
+} as const;
+
+/** A warning code. */
+export type WarningCode = typeof WARNING_CODES[keyof typeof WARNING_CODES];
+
+/** An entry the kernel skipped or could not create, silently. */
+export interface Warning {
+  /** What happened. */
+  code: WarningCode;
+  /** Offset of the entry's header (in the image, or in the member when `member` is set). */
+  offset: number;
+  /** 1-based index of the entry in this unpack call. */
+  entry: number;
+  /** The errno the filesystem gave, for CREATE_FAILED and LINK_FAILED. */
+  errno?: Errno;
+}
+
+/** Counts of what an unpack created. */
+export interface UnpackCounts {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  devices: number;
+  fifos: number;
+  sockets: number;
+  hardlinks: number;
+  trailers: number;
+  skipped: number;
+}
+
+/** The outcome of {@linkcode unpack}. */
+export interface UnpackResult {
+  /** Headers processed. */
+  entries: number;
+  /** What was created. */
+  counts: UnpackCounts;
+  /** File data bytes written into the filesystem. */
+  dataBytes: number;
+  /** Bytes of input read. */
+  inputBytes: number;
+  /** Silent skips (the last 256 are kept; `warningCount` has them all). */
+  warnings: Warning[];
+  /** Total number of warnings. */
+  warningCount: number;
+  /** What the kernel would log while unpacking (pr_err lines, decompressor messages). */
+  messages: KernelMessage[];
+  /** The compressed members met, in order. */
+  members: { offset: number; compression: Compression; consumed: number; output: number }[];
+}
+
+/** @internal The outcome with the error returned, not thrown. */
+export interface UnpackOutcome {
+  result: UnpackResult;
+  error: CpioError | null;
+}
+
+const MESSAGE_CODES: CpioErrorCode[] = [
+  "BAD_MAGIC",
+  "BAD_MAGIC",
+  "ODC_FORMAT",
+  "BAD_HEX",
+  "MALFORMED",
+  "BAD_CHECKSUM",
+  "WRITE_ERROR",
+  "BAD_PADDING",
+  "JUNK_WITHIN",
+  "BAD_COMPRESSION_MAGIC",
+  "JUNK_AFTER_MEMBER",
+];
+
+/** Chunks of a source, in any sizes. */
+export async function* chunksOf(
+  source: UnpackSource,
+  readSize = 1 << 20,
+): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    yield source;
+    return;
+  }
+  if (typeof source === "string" || source instanceof URL) {
+    using file = await Deno.open(source, { read: true });
+    // one buffer, reused: file data is copied into WebAssembly memory anyway
+    const buf = new Uint8Array(readSize);
+    while (true) {
+      const n = await file.read(buf);
+      if (n === null) break;
+      yield buf.subarray(0, n);
+    }
+    return;
+  }
+  if (source instanceof ReadableStream) {
+    const reader = source.getReader();
+    try {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+    return;
+  }
+  if (Symbol.asyncIterator in source) {
+    for await (const c of source as AsyncIterable<Uint8Array>) yield c;
+    return;
+  }
+  if (Symbol.iterator in source) {
+    for (const c of source as Iterable<Uint8Array>) yield c;
+    return;
+  }
+  throw new TypeError("Cannot unpack: expected bytes, a stream, an iterable of chunks or a path");
+}
+
+/**
+ * Unpacks an initramfs image into `fs` as the kernel's unpack_to_rootfs()
+ * would: entries are created relative to the root, later entries overwrite
+ * earlier ones by the kernel's rules, directory mtimes are applied at the end.
+ *
+ * @param fs the filesystem to unpack into
+ * @param source the image (several concatenated archives and members are one image)
+ * @param options profile and clock
+ * @returns counts, warnings and the kernel's log lines
+ * @throws {CpioError} with the kernel's message when the kernel would stop;
+ *   what was unpacked before stays in `fs`, as in the kernel
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Tmpfs, unpack, writeCpio } from "@ramroot/ramroot";
+ * const fs = new Tmpfs();
+ * const image = writeCpio([{ name: "hello", mode: 0o100644, data: new TextEncoder().encode("hi\n") }]);
+ * const result = await unpack(fs, image);
+ * assert.equal(result.counts.files, 1);
+ * assert.equal(new TextDecoder().decode(fs.readFile("/hello")), "hi\n");
+ * ```
+ */
+export async function unpack(
+  fs: Superblock,
+  source: UnpackSource,
+  options: UnpackOptions = {},
+): Promise<UnpackResult> {
+  const { result, error } = await unpackOutcome(fs, source, options);
+  if (error) throw error;
+  return result;
+}
+
+/** @internal unpack() that returns the error with the result. */
+export async function unpackOutcome(
+  fs: Superblock,
+  source: UnpackSource,
+  options: UnpackOptions = {},
+): Promise<UnpackOutcome> {
+  const profile = getProfile(options.profile);
+  const core = coreOf(fs);
+  const x = core.x;
+  const now = options.now ?? Date.now() / 1000;
+  const cap = core.inputSize - PATH_AREA;
+  const messages: KernelMessage[] = [];
+  const members: UnpackResult["members"] = [];
+  let inputBytes = 0;
+  let memberAt: number | undefined;
+  let extraError: CpioError | null = null;
+  const warnBase = x.warnCount();
+  const counts0 = countsOf(core);
+  const bytes0 = Number(x.bytesWritten());
+
+  x.unpackBegin(BigInt(Math.floor(now)), profileFlags(profile));
+
+  // The plain walk runs in the core; at a compressed member the rest of the
+  // image is gathered and members are decompressed one by one.
+  let pending: Uint8Array | null = null;
+  const it = chunksOf(source, options.readSize);
+  outer: for await (const chunk of it) {
+    inputBytes += chunk.length;
+    let off = 0;
+    while (off < chunk.length) {
+      const n = core.load(chunk.subarray(off, off + cap));
+      const st = x.feedPlain(n);
+      if (st === 1) break outer;
+      if (st === 2) {
+        const rest: Uint8Array[] = [chunk.slice(off + x.stopPos())];
+        for await (const more of it) {
+          inputBytes += more.length;
+          rest.push(more.slice());
+        }
+        pending = concat(rest);
+        break outer;
+      }
+      off += n;
+    }
+  }
+
+  // Members (and whatever follows them) of the rest of the image.
+  let image = pending;
+  let pos = 0;
+  while (image !== null && pos < image.length && x.message() === 0 && extraError === null) {
+    const start = Number(x.offset());
+    const kind = detectCompression(image.subarray(pos));
+    if (kind === null) {
+      x.setMessage(9, BigInt(start));
+      x.memberEnd(0n, 0);
+      break;
+    }
+    if (!profile.compressions.includes(kind)) {
+      extraError = unconfigured(profile, kind, start);
+      break;
+    }
+    memberAt = start;
+    x.memberBegin();
+    const out = decompressMember(kind, image.subarray(pos));
+    if ("error" in out) {
+      extraError = new CpioError("UNSUPPORTED_COMPRESSION", out.error, { offset: start });
+      break;
+    }
+    // the kernel's decompressors flush fixed-size output buffers: feed on
+    // those boundaries so a header straddling them is collected as in the kernel
+    const flush = out.flushSize;
+    const data = out.output;
+    let o = 0;
+    while (o < data.length && x.message() === 0) {
+      const end = Math.min(o + flush, data.length);
+      let p = o;
+      while (p < end && x.message() === 0) {
+        const n = core.load(data.subarray(p, Math.min(end, p + cap)));
+        p += n;
+        x.feedMember(n, p === end ? 1 : 0);
+      }
+      o = end;
+    }
+    for (const m of out.messages) messages.push(m);
+    if (out.failed && x.message() === 0) {
+      extraError = new CpioError("DECOMPRESSOR", out.failed, { offset: start });
+    }
+    members.push({ offset: start, compression: kind, consumed: out.consumed, output: data.length });
+    x.memberEnd(BigInt(out.consumed), extraError ? 0 : 1);
+    pos += out.consumed;
+    // after a member the plain walk resumes: NUL padding, plain archives, members
+    while (pos < image.length && x.message() === 0) {
+      const n = core.load(image.subarray(pos, pos + cap));
+      const st = x.feedPlain(n);
+      if (st === 2) {
+        pos += x.stopPos();
+        break;
+      }
+      pos += n;
+    }
+    memberAt = undefined;
+  }
+
+  const code = x.unpackEnd();
+  const result = buildResult(core, warnBase, counts0, bytes0, inputBytes, messages, members);
+  let error: CpioError | null = extraError;
+  if (code !== 0 && error === null) {
+    const errCode = MESSAGE_CODES[code] ?? "BAD_MAGIC";
+    const kernelMessage = CPIO_CODES[errCode];
+    const nameLen = x.errNameLen();
+    let name: string | undefined;
+    if (nameLen !== 0) {
+      const bytes = core.view(x.errName(), nameLen).slice();
+      name = latin(bytes);
+      if (errCode === "MALFORMED") {
+        messages.push({ level: 3, text: `initramfs name without nulterm: ${name}` });
+      }
+    }
+    const member = memberAt;
+    error = new CpioError(errCode, kernelMessage, {
+      offset: Number(x.errOffset()),
+      ...(member !== undefined && code !== 9 ? { member } : {}),
+      entry: { index: x.errEntry(), ...(name !== undefined ? { name } : {}) },
+    });
+  }
+  return { result, error };
+}
+
+function unconfigured(profile: KernelProfile, kind: Compression, offset: number): CpioError {
+  const text = profile.unconfiguredMessage === "decompressor failed"
+    ? "decompressor failed"
+    : `compression method ${kind} not configured`;
+  return new CpioError("UNSUPPORTED_COMPRESSION", text, { offset });
+}
+
+function latin(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
+}
+
+function countsOf(core: Core): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < 9; k++) out.push(core.x.count(k));
+  return out;
+}
+
+function buildResult(
+  core: Core,
+  warnBase: number,
+  counts0: number[],
+  bytes0: number,
+  inputBytes: number,
+  messages: KernelMessage[],
+  members: UnpackResult["members"],
+): UnpackResult {
+  const x = core.x;
+  const c = countsOf(core).map((v, k) => v - counts0[k]!);
+  const total = x.warnCount();
+  const warnings: Warning[] = [];
+  const buf = x.warnBuffer();
+  for (let k = Math.max(warnBase, total - 256); k < total; k++) {
+    const r = buf + (k % 256) * 24;
+    const codeNum = core.u32(r) as keyof typeof WARNING_CODES;
+    const errno = core.dv.getInt32(r + 4, true);
+    const w: Warning = {
+      code: WARNING_CODES[codeNum],
+      offset: core.u64(r + 8),
+      entry: core.u32(r + 16),
+    };
+    if (errno !== 0) w.errno = errnoName(errno);
+    warnings.push(w);
+  }
+  return {
+    entries: x.entryIndex(),
+    counts: {
+      files: c[0]!,
+      dirs: c[1]!,
+      symlinks: c[2]!,
+      devices: c[3]!,
+      fifos: c[4]!,
+      sockets: c[5]!,
+      hardlinks: c[6]!,
+      trailers: c[7]!,
+      skipped: c[8]!,
+    },
+    dataBytes: Number(x.bytesWritten()) - bytes0,
+    inputBytes,
+    warnings,
+    warningCount: total - warnBase,
+    messages,
+    members,
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
