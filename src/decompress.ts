@@ -79,7 +79,7 @@ function gunzip(buf: Uint8Array): DecodedMember {
     };
   } catch (e) {
     // what was decoded before the failure was flushed by the kernel
-    let output = new Uint8Array(0);
+    let output: Uint8Array = new Uint8Array(0);
     try {
       const partial = inflateRawSync(body, { finishFlush: constants.Z_SYNC_FLUSH });
       output = new Uint8Array(partial.buffer, partial.byteOffset, partial.byteLength);

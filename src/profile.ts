@@ -52,7 +52,9 @@ const ALL: readonly Compression[] = ["gzip", "bzip2", "lzma", "xz", "lzo", "lz4"
 const LINUX_6_1: KernelProfile = {
   name: "linux-6.1",
   crc: true,
-  nameNulCheck: false,
+  // the NUL-termination checks of v6.14 were backported to 6.1.y: Debian's
+  // 6.1.0-56 logs "initramfs name without nulterm" and stops (observed)
+  nameNulCheck: true,
   strictHex: false,
   freeLinksPerUnpack: false,
   preserveMtime: true,

@@ -437,8 +437,11 @@ export abstract class Superblock {
     this.#check(this._core.x.mknod(at, len, mode, major, minor), "mknod", path);
   }
 
-  /** symlink(2). */
+  /** symlink(2) (an empty target is ENOENT, as getname() gives it to user space). */
   symlink(target: PathLike, path: PathLike): void {
+    if (toBytes(target).length === 0) {
+      throw new FsError("ENOENT", { syscall: "symlink", path: String(path) });
+    }
     const [ta, tl, pa, pl] = this.#path2(target, path);
     this.#check(this._core.x.symlink(ta, tl, pa, pl), "symlink", path);
   }

@@ -506,8 +506,11 @@ export function mknod(path: usize, len: u32, mode: u32, major: u32, minor: u32):
   return 0;
 }
 
+/**
+ * symlink() as the kernel's init_symlink() does it: getname_kernel() takes an
+ * empty target (symlink(2) from user space refuses it; see the TS wrapper).
+ */
 export function symlink(target: usize, tlen: u32, path: usize, len: u32): i32 {
-  if (tlen == 0) return ENOENT;
   if (tlen + 1 > PATH_MAX) return ENAMETOOLONG;
   const r = prepareCreate(path, len, false);
   if (r != 0) return r;

@@ -1,0 +1,365 @@
+/**
+ * The ramroot command line: `unpack`, `list`, `pack`, `manifest`.
+ *
+ * ```sh
+ * deno run -A cli.ts unpack            # the built-in sample, with its tree
+ * deno run -A cli.ts unpack initrd.img
+ * deno run -A cli.ts manifest --no-hash initrd.img
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  CpioError,
+  escapeBytes,
+  FsError,
+  listImage,
+  manifest,
+  packList,
+  populateRootfs,
+  type ProfileName,
+  sampleImage,
+  type Superblock,
+  type UnpackSource,
+} from "./mod.ts";
+
+/** Where the CLI writes and reads; tests pass their own. */
+export interface CliIo {
+  /** Standard output. */
+  stdout: (text: string) => void;
+  /** Standard error. */
+  stderr: (text: string) => void;
+  /** Standard input, for `-`. */
+  stdin: () => ReadableStream<Uint8Array>;
+}
+
+const enc = new TextEncoder();
+
+function denoIo(): CliIo {
+  return {
+    stdout: (t) => writeAll(Deno.stdout, t),
+    stderr: (t) => writeAll(Deno.stderr, t),
+    stdin: () => Deno.stdin.readable,
+  };
+}
+
+function writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void {
+  let b = enc.encode(text);
+  while (b.length > 0) b = b.subarray(w.writeSync(b));
+}
+
+const USAGE = `Usage: ramroot COMMAND [OPTIONS]
+
+Commands:
+  unpack [IMAGE...]     unpack as the kernel would (after its built-in initramfs)
+                        and print a summary; no IMAGE: a built-in sample
+      --tree            also print the tree    --quiet   print only errors
+      --profile P       linux-6.1 (default), linux-6.12, linux-7.0
+      --cmdline WORDS   kernel command line (root= makes rootfs a ramfs)
+  list IMAGE            cpio -tv style listing of every archive in IMAGE [--json]
+  pack LIST -o OUT      build an archive from a gen_init_cpio list
+      --format newc|crc  --mtime N  --align N
+  manifest IMAGE...     the kernel oracle's path lines for the tree the kernel
+                        would build, then #kmsg lines
+      --profile P --cmdline WORDS --build-time N --boot-time N
+      --rootfs-size SIZE --no-hash
+  IMAGE may be - for standard input.
+`;
+
+/**
+ * Runs the CLI with `args`; resolves to the exit code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "@ramroot/ramroot/cli";
+ * let out = "";
+ * const code = await main(["unpack", "--quiet"], {
+ *   stdout: (t) => out += t, stderr: (t) => out += t, stdin: () => new Blob([]).stream(),
+ * });
+ * assert.equal(code, 0);
+ * assert.equal(out, "");
+ * ```
+ */
+export async function main(args: string[], io: CliIo = denoIo()): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "unpack":
+        return await cmdUnpack(rest, io);
+      case "list":
+        return await cmdList(rest, io);
+      case "pack":
+        return await cmdPack(rest, io);
+      case "manifest":
+        return await cmdManifest(rest, io);
+      case undefined:
+      case "help":
+      case "-h":
+      case "--help":
+        io.stdout(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr(`ramroot: unknown command "${command}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof CpioError || e instanceof FsError || e instanceof RangeError) {
+      io.stderr(`ramroot: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof TypeError && /Unknown option|Unexpected argument|requires/.test(e.message)) {
+      io.stderr(`ramroot: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Deno.errors.NotFound) {
+      io.stderr(`ramroot: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function sourceOf(arg: string, io: CliIo): UnpackSource {
+  return arg === "-" ? io.stdin() : arg;
+}
+
+async function readAll(src: UnpackSource): Promise<Uint8Array> {
+  if (typeof src === "string") return await Deno.readFile(src);
+  return new Uint8Array(await new Response(src as ReadableStream<Uint8Array>).arrayBuffer());
+}
+
+function profileOf(v: string | undefined): ProfileName {
+  const p = (v ?? "linux-6.1") as ProfileName;
+  if (!["linux-6.1", "linux-6.12", "linux-7.0"].includes(p)) {
+    throw new RangeError(`Unknown profile "${v}": expected linux-6.1, linux-6.12 or linux-7.0`);
+  }
+  return p;
+}
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new RangeError(`Invalid ${name} "${v}": expected an integer`);
+  return n;
+}
+
+async function cmdUnpack(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      tree: { type: "boolean" },
+      quiet: { type: "boolean" },
+      profile: { type: "string" },
+      cmdline: { type: "string" },
+    },
+  });
+  const sample = positionals.length === 0;
+  const images: UnpackSource[] = sample ? [sampleImage()] : positionals.map((a) => sourceOf(a, io));
+  const t0 = performance.now();
+  const root = await populateRootfs(images, {
+    profile: profileOf(values.profile),
+    cmdline: values.cmdline ?? "",
+  });
+  const ms = performance.now() - t0;
+  if (values.quiet) {
+    if (root.error) io.stderr(`ramroot: ${root.error.message}\n`);
+    return root.error ? 1 : 0;
+  }
+  const r = root.initrd;
+  const what = sample ? "built-in sample" : positionals.join(" + ");
+  let out = `ramroot unpack: ${what}\n`;
+  if (r) {
+    const c = r.counts;
+    out += `  read      ${r.inputBytes} bytes${
+      r.members.length ? ` (${r.members.map((m) => m.compression).join(", ")} members)` : ""
+    }\n`;
+    out +=
+      `  entries   ${r.entries} headers: ${c.files} files, ${c.dirs} dirs, ${c.symlinks} symlinks, ` +
+      `${c.hardlinks} hard links, ${c.devices} devices, ${c.fifos} fifos, ${c.sockets} sockets, ` +
+      `${c.trailers} trailers, ${c.skipped} skipped\n`;
+    out += `  data      ${r.dataBytes} bytes of file data\n`;
+    if (r.warningCount) {
+      out += `  warnings  ${r.warningCount} (entries the kernel skips silently)\n`;
+      for (const w of r.warnings.slice(-10)) {
+        out += `    ${w.code} entry ${w.entry} at offset ${w.offset}${
+          w.errno ? ` (${w.errno})` : ""
+        }\n`;
+      }
+    }
+  }
+  out +=
+    `  rootfs    ${root.fs.fstype} ${root.fs.options}; ${root.fs.statfs().usedBlocks} pages, ` +
+    `${root.fs.statfs().usedFiles} inodes\n`;
+  out += `  time      ${ms.toFixed(1)} ms\n`;
+  out += `kernel log:\n`;
+  for (const m of root.messages) out += `  <${m.level}> ${m.text}\n`;
+  io.stdout(out);
+  if (values.tree || sample) io.stdout(tree(root.fs));
+  return root.error ? 1 : 0;
+}
+
+function modeString(mode: number): string {
+  const types: Record<number, string> = {
+    0o140000: "s",
+    0o120000: "l",
+    0o100000: "-",
+    0o060000: "b",
+    0o040000: "d",
+    0o020000: "c",
+    0o010000: "p",
+  };
+  let s = types[mode & 0o170000] ?? "?";
+  const rwx = "rwxrwxrwx";
+  for (let k = 0; k < 9; k++) s += mode & (1 << (8 - k)) ? rwx[k] : "-";
+  const a = s.split("");
+  if (mode & 0o4000) a[3] = a[3] === "x" ? "s" : "S";
+  if (mode & 0o2000) a[6] = a[6] === "x" ? "s" : "S";
+  if (mode & 0o1000) a[9] = a[9] === "x" ? "t" : "T";
+  return a.join("");
+}
+
+function tree(fs: Superblock): string {
+  let out = "";
+  for (const e of fs.walk("/")) {
+    const s = e.stat;
+    const depth = e.path === "/" ? 0 : e.pathBytes.filter((b) => b === 0x2f).length;
+    const name = e.path === "/"
+      ? "/"
+      : escapeBytes(e.pathBytes.subarray(e.pathBytes.lastIndexOf(0x2f) + 1));
+    const extra = s.type === "l"
+      ? ` -> ${escapeBytes(fs.readlinkBytes(e.pathBytes))}`
+      : s.rdev
+      ? ` ${s.rdev.major}:${s.rdev.minor}`
+      : s.type === "f"
+      ? ` ${s.size}`
+      : "";
+    const links = s.type !== "d" && s.nlink > 1 ? ` [${s.nlink} links]` : "";
+    out += `${modeString(s.mode)} ${String(s.uid).padStart(4)}:${String(s.gid).padEnd(4)} ${
+      "  ".repeat(depth)
+    }${name}${extra}${links}\n`;
+  }
+  return out;
+}
+
+function listLine(e: ReturnType<typeof listImage> extends Generator<infer T> ? T : never): string {
+  const d = new Date(e.mtime * 1000);
+  const mon = d.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
+  const date = `${mon} ${String(d.getUTCDate()).padStart(2)}  ${d.getUTCFullYear()}`;
+  const size = e.type === "c" || e.type === "b"
+    ? `${e.rdevMajor}, ${e.rdevMinor}`.padStart(8)
+    : String(e.size).padStart(8);
+  const target = e.target !== undefined ? ` -> ${e.target}` : "";
+  return `${modeString(e.mode)} ${String(e.nlink).padStart(3)} ${String(e.uid).padEnd(8)} ${
+    String(e.gid).padEnd(8)
+  } ${size} ${date} ${escapeBytes(e.nameBytes)}${target}\n`;
+}
+
+async function cmdList(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: "boolean" } },
+  });
+  if (positionals.length !== 1) {
+    io.stderr("ramroot list: expected one IMAGE\n");
+    return 2;
+  }
+  const image = await readAll(sourceOf(positionals[0]!, io));
+  const lines: string[] = [];
+  let error: CpioError | null = null;
+  try {
+    for (const e of listImage(image)) {
+      if (values.json) {
+        const { nameBytes: _n, ...rest } = e;
+        lines.push(JSON.stringify(rest) + "\n");
+      } else {
+        lines.push(listLine(e));
+      }
+      if (lines.length >= 4096) io.stdout(lines.splice(0).join(""));
+    }
+  } catch (e) {
+    if (!(e instanceof CpioError)) throw e;
+    error = e;
+  }
+  io.stdout(lines.join(""));
+  if (error) {
+    io.stderr(`ramroot: ${error.message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function cmdPack(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: "string", short: "o" },
+      format: { type: "string" },
+      mtime: { type: "string" },
+      align: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1 || values.output === undefined) {
+    io.stderr("ramroot pack: expected LIST -o OUT\n");
+    return 2;
+  }
+  const format = values.format ?? "newc";
+  if (format !== "newc" && format !== "crc") {
+    throw new RangeError(`Invalid format "${format}": expected newc or crc`);
+  }
+  const listPath = positionals[0]!;
+  const text = listPath === "-" ? await readAll(io.stdin()) : await Deno.readFile(listPath);
+  const baseDir = listPath === "-" ? "." : listPath.replace(/[^/]*$/, "") || ".";
+  const mtime = num(values.mtime, "mtime");
+  const align = num(values.align, "align");
+  const r = await packList(text, {
+    format,
+    baseDir,
+    ...(mtime !== undefined ? { mtime } : {}),
+    ...(align !== undefined ? { dataAlign: align } : {}),
+  });
+  for (const d of r.diagnostics) io.stderr(d.endsWith("\n") ? d : d + "\n");
+  await Deno.writeFile(values.output, r.archive);
+  return r.ok ? 0 : 1;
+}
+
+async function cmdManifest(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      profile: { type: "string" },
+      cmdline: { type: "string" },
+      "build-time": { type: "string" },
+      "boot-time": { type: "string" },
+      "rootfs-size": { type: "string" },
+      "no-hash": { type: "boolean" },
+    },
+  });
+  if (positionals.length === 0) {
+    io.stderr("ramroot manifest: expected IMAGE...\n");
+    return 2;
+  }
+  const buildTime = num(values["build-time"], "build time");
+  const bootTime = num(values["boot-time"], "boot time");
+  const root = await populateRootfs(positionals.map((a) => sourceOf(a, io)), {
+    profile: profileOf(values.profile),
+    cmdline: values.cmdline ?? "",
+    ...(buildTime !== undefined ? { buildTime } : {}),
+    ...(bootTime !== undefined ? { bootTime } : {}),
+    ...(values["rootfs-size"] !== undefined ? { rootfsSize: values["rootfs-size"] } : {}),
+  });
+  let out = await manifest(root.fs, { hash: !values["no-hash"] });
+  for (const m of root.messages) out += `#kmsg\t${m.level}\t${m.text}\n`;
+  io.stdout(out);
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

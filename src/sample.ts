@@ -1,0 +1,56 @@
+// The built-in sample image of `ramroot unpack` with no arguments: a small
+// initramfs shaped like a real one (an early uncompressed microcode archive,
+// then the main archive with /init, a busybox with applet hard links, a
+// merged-/usr symlink, device nodes), made in code so nothing opaque ships.
+
+import { type CpioEntry, writeCpio } from "./writer.ts";
+
+const T = 1700000000;
+const enc = new TextEncoder();
+
+/** Builds the sample image (two archives, each with a trailer). */
+export function sampleImage(): Uint8Array {
+  const early: CpioEntry[] = [
+    { name: "kernel", mode: 0o40755, mtime: T, nlink: 2 },
+    { name: "kernel/x86", mode: 0o40755, mtime: T, nlink: 2 },
+    { name: "kernel/x86/microcode", mode: 0o40755, mtime: T, nlink: 2 },
+    {
+      name: "kernel/x86/microcode/GenuineIntel.bin",
+      mode: 0o100644,
+      mtime: T,
+      data: new Uint8Array(2048).fill(0x5a),
+    },
+  ];
+  const busybox = enc.encode("#!busybox (sample stand-in)\n");
+  const main: CpioEntry[] = [
+    { name: ".", mode: 0o40755, mtime: T, nlink: 2 },
+    { name: "usr", mode: 0o40755, mtime: T, nlink: 2 },
+    { name: "usr/bin", mode: 0o40755, mtime: T, nlink: 2 },
+    { name: "bin", mode: 0o120777, mtime: T, data: enc.encode("usr/bin") },
+    { name: "usr/bin/sh", mode: 0o100755, mtime: T, nlink: 3, ino: 100 },
+    { name: "usr/bin/mount", mode: 0o100755, mtime: T, nlink: 3, ino: 100 },
+    { name: "usr/bin/busybox", mode: 0o100755, mtime: T, nlink: 3, ino: 100, data: busybox },
+    { name: "dev", mode: 0o40755, mtime: T, nlink: 2 },
+    { name: "dev/console", mode: 0o20600, mtime: T, rdevMajor: 5, rdevMinor: 1 },
+    { name: "dev/null", mode: 0o20666, mtime: T, rdevMajor: 1, rdevMinor: 3 },
+    { name: "etc", mode: 0o40755, mtime: T, nlink: 2 },
+    { name: "etc/hostname", mode: 0o100644, mtime: T, data: enc.encode("ramroot\n") },
+    { name: "proc", mode: 0o40555, mtime: T, nlink: 2 },
+    { name: "sys", mode: 0o40555, mtime: T, nlink: 2 },
+    { name: "run", mode: 0o40755, mtime: T, nlink: 2 },
+    {
+      name: "init",
+      mode: 0o100755,
+      mtime: T,
+      data: enc.encode(
+        "#!/bin/sh\nmount -t proc proc /proc\nmount -t sysfs sysfs /sys\nexec switch_root /root /sbin/init\n",
+      ),
+    },
+  ];
+  const a = writeCpio(early, { padTo: 512 });
+  const b = writeCpio(main, { padTo: 512 });
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
