@@ -1,0 +1,3 @@
+#!/bin/sh
+mount -t proc proc /proc
+exec /bin/sh
