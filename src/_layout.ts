@@ -15,6 +15,8 @@ export const I = {
   INO: 48,
   BLOCKS: 52,
   DENTRY: 56,
+  /** Regular files: bit 0 = data kept in a page table (else one extent). */
+  FFLAGS: 56,
 } as const;
 
 /** Dentry record fields (byte offsets). */

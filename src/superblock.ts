@@ -339,11 +339,18 @@ export abstract class Superblock {
     const c = this._core;
     const size = c.u64(i + I.SIZE);
     const out = new Uint8Array(size);
-    const table = c.u32(i + I.A);
+    const ptr = c.u32(i + I.A);
     const cap = c.u32(i + I.B);
+    const charged = c.u32(i + I.BLOCKS);
+    if ((c.u32(i + I.FFLAGS) & 1) === 0) {
+      // one extent whose charged pages are a prefix; the rest reads as zeros
+      const n = Math.min(size, charged * PAGE_SIZE, cap);
+      if (n > 0) out.set(c.view(ptr, n));
+      return out;
+    }
     const pages = Math.ceil(size / PAGE_SIZE);
     for (let p = 0; p < pages && p < cap; p++) {
-      const pg = c.u32(table + 4 * p);
+      const pg = c.u32(ptr + 4 * p);
       if (pg === 0) continue;
       const n = Math.min(PAGE_SIZE, size - p * PAGE_SIZE);
       out.set(c.view(pg, n), p * PAGE_SIZE);

@@ -16,6 +16,8 @@ export function arenaInit(start: usize): void {
   bump = (start + 15) & ~(<usize>15);
   limit = (<usize>memory.size()) << 16;
   memory.fill(heads, 0, CLASSES * 4);
+  memory.fill(fineHeads, 0, (FINE_CLASSES + 1) * 4);
+  largeFree = 0;
   allocated = 0;
 }
 
@@ -84,4 +86,65 @@ export function free(p: usize, size: usize): void {
 /** The usable size of a block requested with `size`. */
 export function blockSize(size: usize): usize {
   return <usize>1 << classOf(size);
+}
+
+// ---- file data: finer classes so small files do not cost a whole power of two
+
+const FINE_CLASSES: usize = 1024; // 64-byte steps up to 64 KiB
+const fineHeads = memory.data(<i32>(FINE_CLASSES + 1) * 4);
+let largeFree: usize = 0; // blocks > 64 KiB: [next u32, size u32] list
+
+// @ts-ignore: decorator
+@inline function dataSize(n: usize): usize {
+  return n <= 65536 ? (n + 63) & ~(<usize>63) : (n + 4095) & ~(<usize>4095);
+}
+
+/** A block for `n` bytes of file data (not zeroed), or 0. */
+export function allocData(n: usize): usize {
+  const size = dataSize(n == 0 ? 1 : n);
+  if (size <= 65536) {
+    const head = fineHeads + ((size >> 6) << 2);
+    const free = <usize>load<u32>(head);
+    if (free != 0) {
+      store<u32>(head, load<u32>(free));
+      allocated += size;
+      return free;
+    }
+  } else {
+    let prev: usize = 0;
+    let b = largeFree;
+    while (b != 0) {
+      if (<usize>load<u32>(b, 4) == size) {
+        const next = <usize>load<u32>(b);
+        if (prev == 0) largeFree = next;
+        else store<u32>(prev, <u32>next);
+        allocated += size;
+        return b;
+      }
+      prev = b;
+      b = <usize>load<u32>(b);
+    }
+  }
+  const p = bump;
+  const end = p + size;
+  if (end < p || !growTo(end)) return 0;
+  bump = end;
+  allocated += size;
+  return p;
+}
+
+/** Gives back a block from `allocData(n)`. */
+export function freeData(p: usize, n: usize): void {
+  if (p == 0) return;
+  const size = dataSize(n == 0 ? 1 : n);
+  allocated -= size;
+  if (size <= 65536) {
+    const head = fineHeads + ((size >> 6) << 2);
+    store<u32>(p, load<u32>(head));
+    store<u32>(head, <u32>p);
+  } else {
+    store<u32>(p, <u32>largeFree);
+    store<u32>(p, <u32>size, 4);
+    largeFree = p;
+  }
 }

@@ -7,7 +7,7 @@
 // Handles are pointers: an inode is the address of its record, a dentry the
 // address of its record. The layouts below are mirrored in src/_layout.ts.
 
-import { alloc, allocZero, free } from "./alloc";
+import { alloc, allocData, allocZero, free, freeData } from "./alloc";
 
 // ---- constants
 
@@ -176,7 +176,30 @@ function newInode(mode: u32, uid: u32, gid: u32): usize {
   return i;
 }
 
+// File data has two forms. Extent: one contiguous block (I_A, I_B = its
+// capacity in bytes) whose charged pages are always the prefix [0, I_BLOCKS):
+// what unpacking and sequential writes produce, with no memory lost to page
+// rounding. Paged (F_PAGED): a table of 4 KiB pages (I_A, I_B = slots) for
+// files with holes or writes past the extent. Charging is the same for both.
+export const I_FFLAGS: usize = 56; // regular files: F_PAGED
+export const F_PAGED: u32 = 1;
+
+// @ts-ignore: decorator
+@inline function paged(i: usize): bool {
+  return (load<u32>(i + I_FFLAGS) & F_PAGED) != 0;
+}
+
+function uncharge(i: usize, pages: u32): void {
+  store<u32>(i + I_BLOCKS, load<u32>(i + I_BLOCKS) - pages);
+  usedBlocks -= pages;
+}
+
 function freePages(i: usize, fromPage: u32): void {
+  if (!paged(i)) {
+    const charged = load<u32>(i + I_BLOCKS);
+    if (charged > fromPage) uncharge(i, charged - fromPage);
+    return;
+  }
   const table = <usize>load<u32>(i + I_A);
   const cap = load<u32>(i + I_B);
   if (table == 0) return;
@@ -189,16 +212,23 @@ function freePages(i: usize, fromPage: u32): void {
       released++;
     }
   }
-  store<u32>(i + I_BLOCKS, load<u32>(i + I_BLOCKS) - released);
-  usedBlocks -= released;
+  uncharge(i, released);
+}
+
+function freeFileData(i: usize): void {
+  freePages(i, 0);
+  const ptr = <usize>load<u32>(i + I_A);
+  if (ptr == 0) return;
+  if (paged(i)) free(ptr, <usize>load<u32>(i + I_B) << 2);
+  else freeData(ptr, <usize>load<u32>(i + I_B));
+  store<u32>(i + I_A, 0);
+  store<u32>(i + I_B, 0);
 }
 
 function evict(i: usize): void {
   const t = modeOf(i) & S_IFMT;
   if (t == S_IFREG) {
-    freePages(i, 0);
-    const table = <usize>load<u32>(i + I_A);
-    if (table != 0) free(table, <usize>load<u32>(i + I_B) << 2);
+    freeFileData(i);
   } else if (t == S_IFLNK) {
     const len = load<u32>(i + I_B);
     free(<usize>load<u32>(i + I_A), <usize>len + 1);
@@ -688,19 +718,64 @@ function ensureTable(i: usize, pages: u32): bool {
   return true;
 }
 
-/** Sets the size of a regular file; pages past the end are released. */
+// Moves an extent into pages (the pages stay charged as they were).
+function toPaged(i: usize): bool {
+  const ext = <usize>load<u32>(i + I_A);
+  const extCap = <usize>load<u32>(i + I_B);
+  const charged = load<u32>(i + I_BLOCKS);
+  const slots: u32 = charged < 4 ? 4 : charged;
+  const t = allocZero(<usize>slots << 2);
+  if (t == 0) return false;
+  for (let p: u32 = 0; p < charged; p++) {
+    const pg = alloc(PAGE);
+    if (pg == 0) {
+      for (let q: u32 = 0; q < p; q++) free(<usize>load<u32>(t + (<usize>q << 2)), PAGE);
+      free(t, <usize>slots << 2);
+      return false;
+    }
+    const off = <usize>p << 12;
+    const n = off < extCap ? (extCap - off < PAGE ? extCap - off : PAGE) : 0;
+    if (n != 0) memory.copy(pg, ext + off, n);
+    if (n != PAGE) memory.fill(pg + n, 0, PAGE - n);
+    store<u32>(t + (<usize>p << 2), <u32>pg);
+  }
+  if (ext != 0) freeData(ext, extCap);
+  store<u32>(i + I_A, <u32>t);
+  store<u32>(i + I_B, slots);
+  store<u32>(i + I_FFLAGS, load<u32>(i + I_FFLAGS) | F_PAGED);
+  return true;
+}
+
+/**
+ * Sets the size of a regular file; pages past the end are released. Growing
+ * an empty file reserves an extent of that size (the unpacker pre-sizes every
+ * file before writing it), without charging anything.
+ */
 export function truncate(i: usize, size: u64): i32 {
   const old = load<u64>(i + I_SIZE);
   if (size < old) {
     const keep = <u32>((size + PAGE - 1) >> 12);
     freePages(i, keep);
     const tail = <u32>(size & (PAGE - 1));
-    if (tail != 0) {
-      const table = <usize>load<u32>(i + I_A);
-      if (table != 0 && keep - 1 < load<u32>(i + I_B)) {
-        const pg = <usize>load<u32>(table + (<usize>(keep - 1) << 2));
-        if (pg != 0) memory.fill(pg + tail, 0, PAGE - tail);
+    if (tail != 0 && load<u32>(i + I_BLOCKS) >= keep) {
+      if (paged(i)) {
+        const table = <usize>load<u32>(i + I_A);
+        if (table != 0 && keep - 1 < load<u32>(i + I_B)) {
+          const pg = <usize>load<u32>(table + (<usize>(keep - 1) << 2));
+          if (pg != 0) memory.fill(pg + tail, 0, PAGE - tail);
+        }
+      } else {
+        const cap = <u64>load<u32>(i + I_B);
+        const pageEnd = <u64>keep << 12;
+        const stop = pageEnd < cap ? pageEnd : cap;
+        if (size < stop) memory.fill(<usize>load<u32>(i + I_A) + <usize>size, 0, <usize>(stop - size));
       }
+    }
+  } else if (size > old && !paged(i) && load<u32>(i + I_A) == 0 && size <= 0xffffffff) {
+    const ext = allocData(<usize>size);
+    if (ext != 0) {
+      store<u32>(i + I_A, <u32>ext);
+      store<u32>(i + I_B, <u32>size);
     }
   }
   store<u64>(i + I_SIZE, size);
@@ -723,6 +798,61 @@ export function write(i: usize, pos: u64, src: usize, len: u32): u32 {
     writeErr = ENOSPC;
     return 0;
   }
+  const end = pos + <u64>len;
+  if (!paged(i)) {
+    const charged = load<u32>(i + I_BLOCKS);
+    const firstPage = <u32>(pos >> 12);
+    if (load<u32>(i + I_A) == 0 && charged == 0 && pos == 0) {
+      // first write into a file that was never pre-sized
+      const ext = allocData(<usize>len);
+      if (ext != 0) {
+        store<u32>(i + I_A, <u32>ext);
+        store<u32>(i + I_B, len);
+      }
+    }
+    if (end <= <u64>load<u32>(i + I_B) && firstPage <= charged) {
+      return writeExtent(i, pos, src, len);
+    }
+    if (!toPaged(i)) {
+      writeErr = ENOMEM;
+      return 0;
+    }
+  }
+  return writePaged(i, pos, src, len);
+}
+
+function writeExtent(i: usize, pos: u64, src: usize, len: u32): u32 {
+  const ext = <usize>load<u32>(i + I_A);
+  const cap = <u64>load<u32>(i + I_B);
+  let end = pos + <u64>len;
+  const charged = load<u32>(i + I_BLOCKS);
+  const lastPage = <u32>((end - 1) >> 12);
+  if (lastPage >= charged) {
+    let want = lastPage + 1 - charged;
+    if (maxBlocks != 0 && usedBlocks + <u64>want > maxBlocks) {
+      want = maxBlocks > usedBlocks ? <u32>(maxBlocks - usedBlocks) : 0;
+      writeErr = ENOSPC;
+      const limit = <u64>(charged + want) << 12;
+      if (limit <= pos) return 0;
+      end = limit;
+    }
+    // newly charged pages read as zeros where this write does not cover them
+    const newStart = <u64>charged << 12;
+    if (newStart < pos) memory.fill(ext + <usize>newStart, 0, <usize>(pos - newStart));
+    const newEnd = <u64>(charged + want) << 12;
+    const fillEnd = newEnd < cap ? newEnd : cap;
+    if (end < fillEnd) memory.fill(ext + <usize>end, 0, <usize>(fillEnd - end));
+    usedBlocks += want;
+    store<u32>(i + I_BLOCKS, charged + want);
+  }
+  const n = <u32>(end - pos);
+  memory.copy(ext + <usize>pos, src, n);
+  if (end > load<u64>(i + I_SIZE)) store<u64>(i + I_SIZE, end);
+  store<i64>(i + I_MTIME, now);
+  return n;
+}
+
+function writePaged(i: usize, pos: u64, src: usize, len: u32): u32 {
   const lastPage = <u32>((pos + <u64>len - 1) >> 12);
   if (!ensureTable(i, lastPage + 1)) {
     writeErr = ENOMEM;
