@@ -18,18 +18,31 @@ export interface ListEntry {
   nameBytes: Uint8Array;
   /** Name, lossy UTF-8. */
   name: string;
+  /** Inode number as stored (`c_ino`). */
   ino: number;
+  /** Full mode (`c_mode`, low 16 bits). */
   mode: number;
+  /** Type letter. */
   type: FileType;
+  /** Owner. */
   uid: number;
+  /** Group. */
   gid: number;
+  /** Link count as stored. */
   nlink: number;
+  /** Modification time (seconds). */
   mtime: number;
+  /** Data size (`c_filesize`). */
   size: number;
+  /** Major of the containing device (`c_maj`). */
   devMajor: number;
+  /** Minor of the containing device (`c_min`). */
   devMinor: number;
+  /** Device major (`c_rmaj`). */
   rdevMajor: number;
+  /** Device minor (`c_rmin`). */
   rdevMinor: number;
+  /** `c_chksum` (crc: sum of the data bytes). */
   checksum: number;
   /** Symlink target, for symlinks. */
   target?: string;

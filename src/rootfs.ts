@@ -2,7 +2,7 @@
 // superblock chosen by the command line, the built-in initramfs, then the
 // bootloader's image, with the log lines the kernel prints.
 
-import { CpioError } from "./errors.ts";
+import type { CpioError } from "./errors.ts";
 import { packList } from "./gen_list.ts";
 import { getProfile, type KernelProfile, type ProfileName, rootfsIsTmpfs } from "./profile.ts";
 import { Ramfs, type Superblock, Tmpfs } from "./superblock.ts";

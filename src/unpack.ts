@@ -69,14 +69,23 @@ export interface Warning {
 
 /** Counts of what an unpack created. */
 export interface UnpackCounts {
+  /** Regular files created (not counting hard links). */
   files: number;
+  /** Directory entries. */
   dirs: number;
+  /** Symlinks created. */
   symlinks: number;
+  /** Character and block devices. */
   devices: number;
+  /** FIFOs. */
   fifos: number;
+  /** Sockets. */
   sockets: number;
+  /** Names made as hard links. */
   hardlinks: number;
+  /** `TRAILER!!!` entries. */
   trailers: number;
+  /** Entries skipped silently (see warnings). */
   skipped: number;
 }
 
@@ -249,7 +258,7 @@ export async function unpackOutcome(
   }
 
   // Members (and whatever follows them) of the rest of the image.
-  let image = pending;
+  const image = pending;
   let pos = 0;
   while (image !== null && pos < image.length && x.message() === 0 && extraError === null) {
     const start = Number(x.offset());
