@@ -628,20 +628,26 @@ export class Tmpfs extends Superblock {
       try {
         switch (key) {
           case "size":
+            // validated here so that a bad value is EINVAL, as mount(2) gives it
+            parseSize(value, extra.totalRamPages ?? DEFAULT_TOTALRAM_PAGES);
             opts.size = value;
             break;
           case "nr_inodes":
+            memparse(value);
             opts.nr_inodes = value;
             break;
           case "mode":
+            if (!/^[0-7]+$/.test(value)) throw new RangeError(`bad mode "${value}"`);
             opts.mode = value;
             break;
           case "uid":
-            opts.uid = Number(value);
+          case "gid": {
+            if (!/^[0-9]+$/.test(value) || Number(value) > 0xffffffff) {
+              throw new RangeError(`bad ${key} "${value}"`);
+            }
+            opts[key] = Number(value);
             break;
-          case "gid":
-            opts.gid = Number(value);
-            break;
+          }
           default:
             throw new RangeError(`unknown option "${key}"`);
         }

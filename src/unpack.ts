@@ -326,7 +326,8 @@ export async function unpackOutcome(
       const bytes = core.view(x.errName(), nameLen).slice();
       name = latin(bytes);
       if (errCode === "MALFORMED") {
-        messages.push({ level: 3, text: `initramfs name without nulterm: ${name}` });
+        const what = x.errNameKind() === 1 ? "symlink" : "name";
+        messages.push({ level: 3, text: `initramfs ${what} without nulterm: ${name}` });
       }
     }
     const member = memberAt;

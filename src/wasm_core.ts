@@ -58,6 +58,7 @@ export interface CoreExports {
   errEntry(): number;
   errName(): number;
   errNameLen(): number;
+  errNameKind(): number;
   entryIndex(): number;
   warnBuffer(): number;
   warnCount(): number;

@@ -83,6 +83,8 @@ export let errOffset: u64 = 0;
 export let errEntry: u32 = 0;
 export let errName: usize = 0;
 export let errNameLen: u32 = 0;
+/** 0: the name of a file entry, 1: the name of a symlink. */
+export let errNameKind: u32 = 0;
 export let stopPos: u32 = 0;
 
 let csumPresent: bool = false;
@@ -501,6 +503,7 @@ function doName(): bool {
   if ((flags & F_NULTERM) != 0 && !nameTerminated()) {
     errName = collected;
     errNameLen = nameLen;
+    errNameKind = 0;
     error(M_MALFORMED, entryStart);
     return true;
   }
@@ -528,6 +531,7 @@ function doName(): bool {
       wfile = openedInode;
       wfilePos = 0;
       ioCsum = 0;
+      copyFailed = false;
       if (uid != 0xffffffff) store<u32>(wfile + I_UID, uid);
       if (gid != 0xffffffff) store<u32>(wfile + I_GID, gid);
       store<u32>(wfile + I_MODE, S_IFREG | (mode & 0o7777));
@@ -565,13 +569,28 @@ function doName(): bool {
   return false;
 }
 
+// CopyFile. The kernel writes the whole remaining body with one xwrite when
+// its buffer holds it, and stops at the first page it cannot get; the bytes
+// after that are never written. A short write at one of *our* chunk ends is
+// therefore remembered (copyFailed) and reported where the kernel's buffer
+// ends: when the body completes (then the mtime is still set), or at the end
+// of a kernel buffer / of the image.
+let copyFailed: bool = false;
+
+function copyChunk(n: u32): void {
+  if (copyFailed) return;
+  const w = write(wfile, wfilePos, victim, n);
+  sumInto(victim, w);
+  wfilePos += w;
+  bytesWritten += w;
+  if (w != n) copyFailed = true;
+}
+
 function doCopy(): bool {
   if (byteCount >= bodyLen) {
-    const n = write(wfile, wfilePos, victim, bodyLen);
-    sumInto(victim, n);
-    wfilePos += n;
-    bytesWritten += n;
-    if (n != bodyLen) error(M_WRITE_ERROR, entryStart);
+    copyChunk(bodyLen);
+    if (copyFailed) error(M_WRITE_ERROR, entryStart);
+    copyFailed = false;
     if ((flags & F_PRESERVE_MTIME) != 0) store<i64>(wfile + I_MTIME, mtime);
     closeInode(wfile);
     wfile = 0;
@@ -580,11 +599,8 @@ function doCopy(): bool {
     state = SkipIt;
     return false;
   }
-  const n = write(wfile, wfilePos, victim, byteCount);
-  sumInto(victim, n);
-  wfilePos += n;
-  bytesWritten += n;
-  if (n != byteCount) error(M_WRITE_ERROR, entryStart);
+  copyChunk(byteCount);
+  if (copyFailed && logicalEnd) error(M_WRITE_ERROR, entryStart);
   bodyLen -= byteCount;
   eat(byteCount);
   return true;
@@ -601,6 +617,7 @@ function doSymlink(): bool {
   if ((flags & F_NULTERM) != 0 && load<u8>(collected + nameLen - 1) != 0) {
     errName = collected;
     errNameLen = nameLen;
+    errNameKind = 1;
     error(M_MALFORMED, entryStart);
     return true;
   }
@@ -753,6 +770,9 @@ export function atReset(): bool {
 
 /** End of unpack_to_rootfs(): deferred mtimes, link table, open file. */
 export function unpackEnd(): i32 {
+  // the image ended inside a body whose write had failed
+  if (state == CopyFile && copyFailed) error(M_WRITE_ERROR, entryStart);
+  copyFailed = false;
   if (xActive) {
     // the image really ended inside a header or name: from the kernel's view
     // the collect began at its buffer end and set next_state

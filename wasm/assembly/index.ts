@@ -154,6 +154,9 @@ export function errEntry(): u32 {
 export function errName(): usize {
   return cpio.errName;
 }
+export function errNameKind(): u32 {
+  return cpio.errNameKind;
+}
 export function errNameLen(): u32 {
   return cpio.errNameLen;
 }
