@@ -167,6 +167,22 @@ function gzipStored(data: Uint8Array): Uint8Array {
 }
 
 /** All cases, in recording order. */
+/**
+ * An archive whose third header starts at 32716 and so straddles offset 32768
+ * (the kernel's gunzip flushes 32 KiB of output at a time); that entry's name
+ * is longer than PATH_MAX, so the kernel skips it.
+ */
+function straddle(): Uint8Array {
+  // ".": 112 bytes; "pad": header + "pad\0" + 2 -> data at 228; 228 + 32488 = 32716
+  return arc(
+    dot(),
+    file("pad", "p".repeat(32488)),
+    file("x".repeat(4096), "skipped\n"),
+    file("after1", "1\n"),
+    file("after2", "2\n"),
+  );
+}
+
 export const cases: KernelCase[] = [
   // ---- overwrites: clean_path() and what each type does with an existing path
   {
@@ -1105,6 +1121,19 @@ export const cases: KernelCase[] = [
       zeros(1),
       arc(file("plain", "plain\n")),
     ],
+  },
+  {
+    name: "stale-next-state-gzip",
+    about: "in a gzip member, a header straddling the 32 KiB output buffers of the kernel's " +
+      "gunzip belongs to an entry that is skipped (namesize 4097): next_state is left at " +
+      "GotHeader, the same header is processed again and again, later entries are lost",
+    build: () => [gzipStored(straddle())],
+  },
+  {
+    name: "stale-next-state-plain",
+    about: "the same archive uncompressed: one buffer, the header is read in place, the " +
+      "skip goes on to the next entry",
+    build: () => [straddle()],
   },
   {
     name: "junk-after-archive",
