@@ -1,0 +1,171 @@
+// The CLI as a user runs it: main() with captured output, for every command
+// and the options the README shows; listings compared with GNU cpio and bsdtar.
+
+import assert from "node:assert/strict";
+import { main } from "../cli.ts";
+import { sampleImage, writeCpio } from "../mod.ts";
+
+const enc = new TextEncoder();
+
+async function cli(args: string[], stdin: Uint8Array = new Uint8Array()) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: (t) => stdout += t,
+    stderr: (t) => stderr += t,
+    stdin: () => new Blob([stdin as Uint8Array<ArrayBuffer>]).stream(),
+  });
+  return { code, stdout, stderr };
+}
+
+const IMAGE = writeCpio([
+  { name: ".", mode: 0o40755, mtime: 1600000000 },
+  { name: "bin", mode: 0o40755, mtime: 1600000000 },
+  { name: "bin/sh", mode: 0o100755, mtime: 1600000000, data: enc.encode("#!sh\n") },
+  { name: "sh", mode: 0o120777, mtime: 1600000000, data: enc.encode("bin/sh") },
+  { name: "null", mode: 0o20666, mtime: 1600000000, rdevMajor: 1, rdevMinor: 3 },
+]);
+
+async function tempImage(bytes: Uint8Array): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".cpio" });
+  await Deno.writeFile(path, bytes);
+  return path;
+}
+
+Deno.test("main(['unpack']) unpacks the built-in sample and prints its tree", async () => {
+  const r = await cli(["unpack"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /ramroot unpack: built-in sample/);
+  assert.match(r.stdout, /<6> Trying to unpack rootfs image as initramfs\.\.\./);
+  assert.match(r.stdout, /lrwxrwxrwx .* bin -> usr\/bin/);
+  assert.match(r.stdout, /busybox 28 \[3 links\]/);
+  assert.match(r.stdout, /kernel\/x86|microcode/);
+});
+
+Deno.test("main(['unpack', IMAGE]) summarizes; --tree adds the tree; --quiet prints nothing", async () => {
+  const path = await tempImage(IMAGE);
+  try {
+    const r = await cli(["unpack", path]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /2 files|1 files/);
+    assert.match(r.stdout, /1 symlinks/);
+    assert.doesNotMatch(r.stdout, / sh -> bin\/sh/);
+    const t = await cli(["unpack", "--tree", path]);
+    assert.match(t.stdout, / sh -> bin\/sh/);
+    assert.match(t.stdout, /crw-rw-rw- .* null 1:3/);
+    const q = await cli(["unpack", "--quiet", path]);
+    assert.deepEqual([q.code, q.stdout, q.stderr], [0, "", ""]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("main(['unpack', '-']) reads standard input; a kernel error exits 1 with its message", async () => {
+  const r = await cli(["unpack", "--tree", "-"], IMAGE);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /bin\/sh|sh -> bin\/sh/);
+  const odc = enc.encode("070707" + "0".repeat(200));
+  const bad = await cli(["unpack", "-"], odc);
+  assert.equal(bad.code, 1);
+  assert.match(
+    bad.stdout,
+    /Initramfs unpacking failed: incorrect cpio method used: use -H newc option/,
+  );
+});
+
+Deno.test("main(['manifest']) prints the oracle's path lines and #kmsg lines", async () => {
+  const path = await tempImage(IMAGE);
+  try {
+    const r = await cli(["manifest", "--build-time", "5", "--boot-time", "7", path]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.equal(lines[0], "/\td\t0755\t0\t0\t5\t140\t1600000000\t-\t1\t-\t-\t-");
+    assert.ok(lines.includes("/dev/console\tc\t0600\t0\t0\t1\t0\t5\t5:1\t3\t-\t-\t-"));
+    assert.ok(lines.some((l) => l.startsWith("/sh\tl\t0777\t0\t0\t1\t6\t1600000000\t-\t")));
+    assert.equal(lines.at(-1), "#kmsg\t6\tTrying to unpack rootfs image as initramfs...");
+    const noHash = await cli(["manifest", "--no-hash", path]);
+    assert.match(noHash.stdout, /^\/bin\/sh\tf\t0755\t.*\t-$/m);
+    const ramfs = await cli(["manifest", "--cmdline", "root=/dev/sda1", "--no-hash", path]);
+    assert.match(ramfs.stdout, /^\/\td\t0755\t0\t0\t5\t0\t/);
+    const small = await cli(["manifest", "--rootfs-size", "0", "--no-hash", path]);
+    assert.equal(small.code, 0);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("main(['pack']) writes what the list says; list reads it back", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/hello.txt`, "hello\n");
+    await Deno.writeTextFile(
+      `${dir}/x.list`,
+      "dir /etc 0755 0 0\nfile /etc/hello hello.txt 0644 0 0\nslink /hi etc/hello 0777 0 0\n",
+    );
+    const p = await cli(["pack", `${dir}/x.list`, "-o", `${dir}/x.cpio`, "--mtime", "0"]);
+    assert.equal(p.code, 0, p.stderr);
+    const bytes = await Deno.readFile(`${dir}/x.cpio`);
+    assert.equal(bytes.length % 512, 0);
+    const l = await cli(["list", `${dir}/x.cpio`]);
+    assert.equal(l.code, 0);
+    assert.match(l.stdout, /^-rw-r--r-- +1 0 +0 +6 Jan  1  1970 etc\/hello$/m);
+    assert.match(l.stdout, /^lrwxrwxrwx +1 .* hi -> etc\/hello$/m);
+    const j = await cli(["list", "--json", `${dir}/x.cpio`]);
+    const rows = j.stdout.trimEnd().split("\n").map((s) => JSON.parse(s));
+    assert.deepEqual(rows.map((r) => r.name), ["etc", "etc/hello", "hi"]);
+    assert.equal(rows[1].size, 6);
+    const crc = await cli(["pack", `${dir}/x.list`, "-o", `${dir}/c.cpio`, "--format", "crc"]);
+    assert.equal(crc.code, 0);
+    assert.equal(
+      new TextDecoder().decode((await Deno.readFile(`${dir}/c.cpio`)).slice(0, 6)),
+      "070702",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("main() rejects unknown commands, options and profiles with exit code 2 or 1", async () => {
+  assert.equal((await cli(["frobnicate"])).code, 2);
+  assert.equal((await cli(["unpack", "--bogus"])).code, 2);
+  assert.equal((await cli(["manifest", "--profile", "linux-2.4", "x"])).code, 1);
+  assert.equal((await cli(["list"])).code, 2);
+  const missing = await cli(["unpack", "/nonexistent/initrd.img"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /No such file|not found|nonexistent/i);
+});
+
+const has = (tool: string) => {
+  try {
+    return new Deno.Command(tool, { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+};
+
+for (const [tool, args] of [["cpio", ["-it", "--quiet"]], ["bsdtar", ["-tf", "-"]]] as const) {
+  Deno.test({
+    name: `list names equal ${tool} ${args.join(" ")} on the sample's main archive`,
+    ignore: !has(tool),
+    async fn() {
+      // cpio and bsdtar stop at the first trailer: compare one archive
+      const image = sampleImage();
+      const text = new TextDecoder("latin1").decode(image);
+      const cut = Math.ceil((text.indexOf("TRAILER!!!") + 11) / 512) * 512;
+      const first = image.subarray(0, cut);
+      const main = image.subarray(cut);
+      for (const part of [first, main]) {
+        const o = await new Deno.Command(tool, { args: [...args], stdin: "piped", stdout: "piped" })
+          .spawn();
+        const w = o.stdin.getWriter();
+        await w.write(part);
+        await w.close();
+        const theirs = new TextDecoder().decode((await o.output()).stdout).trimEnd().split("\n");
+        const r = await cli(["list", "--json", "-"], part);
+        const ours = r.stdout.trimEnd().split("\n").map((s) => JSON.parse(s).name);
+        assert.deepEqual(ours, theirs);
+      }
+    },
+  });
+}
