@@ -150,7 +150,7 @@ const FILE_WORDS = [
   "core",
   "main",
   "table",
-  "helper",
+  "plugin",
   "locale",
   "driver",
   "rules",

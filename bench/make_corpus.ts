@@ -26,6 +26,8 @@ export interface CorpusArchive {
 
 /** The parameters of the corpus; changing one regenerates it. */
 export const CORPUS = {
+  /** Bumped whenever the generators change what they write. */
+  version: 2,
   small: { files: 100_000, bytes: 218_000_000, seed: 1 },
   big: { files: 10, bytes: 1 << 30, seed: 2 },
 } as const;
