@@ -4,7 +4,8 @@
 // (spec: kernel-observed.md §3).
 
 import assert from "node:assert/strict";
-import { FsError, Ramfs, type Superblock, Tmpfs } from "../mod.ts";
+import { FsError, Ramfs, type Superblock, Tmpfs, unpack } from "../mod.ts";
+import { newc, S, TRAILER } from "./_util/newc.ts";
 
 const NOW = 1700000000;
 const enc = new TextEncoder();
@@ -315,4 +316,28 @@ Deno.test("Tmpfs.fromMountData() rejects an unparsable value with EINVAL, as mou
   // shmem_parse_one(): memparse() leaves text behind -> "bad value" -> -EINVAL
   assertErrno(() => Tmpfs.fromMountData("size=huge"), "EINVAL", "mount");
   assertErrno(() => Tmpfs.fromMountData("nr_inodes=4x"), "EINVAL", "mount");
+});
+
+// A header can pre-size a file far beyond what the tmpfs holds (the kernel's
+// ftruncate is sparse): found by the fuzz run.
+
+const PRESIZED = newc([
+  { name: "huge", mode: S.IFREG | 0o644, nlink: 1, data: "0123456789", filesize: 0xc0000000 },
+  TRAILER,
+]);
+
+Deno.test("Superblock reads other files after an unpack pre-sizes one to 3 GiB", async () => {
+  const fs = new Tmpfs({ size: "16M", now: NOW });
+  await unpack(fs, PRESIZED, { now: NOW });
+  assert.equal(fs.stat("/huge").size, 0xc0000000);
+  fs.writeFile("/small", enc.encode("ok\n"));
+  assert.equal(dec.decode(fs.readFile("/small")), "ok\n");
+  assert.deepEqual(fs.readdir("/").map((d) => d.name), ["huge", "small"]);
+});
+
+Deno.test("Tmpfs keeps a pre-sized file sparse: a 3 GiB st_size reserves no 3 GiB of memory", async () => {
+  const fs = new Tmpfs({ size: "16M", now: NOW });
+  await unpack(fs, PRESIZED, { now: NOW });
+  assert.equal(fs.stat("/huge").blocks, 1);
+  assert.ok(fs.memoryBytes < 256 << 20, `${fs.memoryBytes} bytes of memory reserved`);
 });
