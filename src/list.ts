@@ -105,8 +105,9 @@ export function* listImage(image: Uint8Array, member?: number): Generator<ListEn
           number,
         ];
       const nameStart = p + 110;
-      const dataStart = nameStart + (((namesize + 1) & ~3) + 2);
-      const next = (dataStart + size + 3) & ~3;
+      // offsets may pass 2^32: plain arithmetic, not 32-bit operators
+      const dataStart = nameStart + Math.floor((namesize + 1) / 4) * 4 + 2;
+      const next = Math.ceil((dataStart + size) / 4) * 4;
       let nameEnd = nameStart;
       while (nameEnd < nameStart + namesize && nameEnd < image.length && image[nameEnd] !== 0) {
         nameEnd++;

@@ -220,7 +220,7 @@ export async function unpackOutcome(
   const messages: KernelMessage[] = [];
   const members: UnpackResult["members"] = [];
   let inputBytes = 0;
-  let memberAt: number | undefined;
+  let errorMember: number | undefined;
   let extraError: CpioError | null = null;
   const warnBase = x.warnCount();
   const counts0 = countsOf(core);
@@ -272,7 +272,6 @@ export async function unpackOutcome(
       extraError = unconfigured(profile, kind, start);
       break;
     }
-    memberAt = start;
     x.memberBegin();
     const out = decompressMember(kind, image.subarray(pos));
     if ("error" in out) {
@@ -291,6 +290,8 @@ export async function unpackOutcome(
         const n = core.load(data.subarray(p, Math.min(end, p + cap)));
         p += n;
         x.feedMember(n, p === end ? 1 : 0);
+        // offsets of messages raised inside the member are member-relative
+        if (x.message() !== 0) errorMember ??= start;
       }
       o = end;
     }
@@ -311,7 +312,6 @@ export async function unpackOutcome(
       }
       pos += n;
     }
-    memberAt = undefined;
   }
 
   const code = x.unpackEnd();
@@ -330,10 +330,10 @@ export async function unpackOutcome(
         messages.push({ level: 3, text: `initramfs ${what} without nulterm: ${name}` });
       }
     }
-    const member = memberAt;
+    const member = errorMember;
     error = new CpioError(errCode, kernelMessage, {
       offset: Number(x.errOffset()),
-      ...(member !== undefined && code !== 9 ? { member } : {}),
+      ...(member !== undefined ? { member } : {}),
       entry: { index: x.errEntry(), ...(name !== undefined ? { name } : {}) },
     });
   }

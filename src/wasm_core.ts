@@ -87,7 +87,28 @@ export class Core {
 
   constructor() {
     const instance = new WebAssembly.Instance(module(), {});
-    this.x = instance.exports as unknown as CoreExports;
+    const raw = instance.exports as unknown as CoreExports;
+    // addresses come back as i32: above 2 GiB they would read as negative
+    const unsigned = <K extends keyof CoreExports>(k: K) => {
+      const f = raw[k] as unknown as (...a: unknown[]) => number;
+      return ((...a: unknown[]) => f(...a) >>> 0) as unknown as CoreExports[K];
+    };
+    this.x = {
+      ...raw,
+      memory: raw.memory,
+      inputBuffer: unsigned("inputBuffer"),
+      rootDentry: unsigned("rootDentry"),
+      walkChild: unsigned("walkChild"),
+      openedInode: unsigned("openedInode"),
+      errName: unsigned("errName"),
+      warnBuffer: unsigned("warnBuffer"),
+      count: unsigned("count"),
+      entryIndex: unsigned("entryIndex"),
+      errEntry: unsigned("errEntry"),
+      warnCount: unsigned("warnCount"),
+      errNameLen: unsigned("errNameLen"),
+      stopPos: unsigned("stopPos"),
+    };
     this.input = 0;
     this.inputSize = 0;
   }

@@ -377,8 +377,9 @@ Deno.test("unpack() fails with the same error at the same offset for any chunkin
 
 Deno.test("unpack() reads an unterminated name the same way for any chunking (no NUL check)", async () => {
   // kernels without the v6.14 check read the name on past its field, into
-  // whatever follows in the buffer; for a plain image that is the next bytes
-  // of the image, however the caller cut it
+  // whatever follows in their buffer. Those bytes may not have arrived yet
+  // when streaming, so ramroot stops at the field and its padding, for every
+  // chunking (a decision: no built-in profile lacks the check)
   const profile: KernelProfile = { ...PROFILES["linux-6.1"], nameNulCheck: false };
   const image = archive(
     file("ab", "x"),
@@ -386,5 +387,5 @@ Deno.test("unpack() reads an unterminated name the same way for any chunking (no
     file("after", "after"),
   );
   const want = await assertChunkingBlind(image, profile);
-  assert.match(want.manifest, /^\/abcdefghijXYZ\tf\t/m);
+  assert.match(want.manifest, /^\/abcdefghij\tf\t/m);
 });

@@ -509,8 +509,9 @@ function doName(): bool {
   }
   if ((flags & F_NULTERM) == 0 && !nameTerminated()) warn(W_NAME_UNTERMINATED, 0);
   const name = collected;
-  const len = cstrlen(name, collectedLimit);
-  // "TRAILER!!!"
+  // Kernels without the NUL check read on past the field; the bytes after it
+  // may not have arrived yet, so the scan stops at the field and its padding.
+  const len = cstrlen(name, collected + nAlign(nameLen));
   // strcmp(name, "TRAILER!!!") == 0; "TRAILER!" read as a little-endian u64
   if (len == 10 && load<u64>(name) == 0x2152454c49415254 && load<u16>(name + 8) == 0x2121) {
     nTrailers++;

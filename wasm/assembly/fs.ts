@@ -772,10 +772,17 @@ export function truncate(i: usize, size: u64): i32 {
       }
     }
   } else if (size > old && !paged(i) && load<u32>(i + I_A) == 0 && size <= 0xffffffff) {
-    const ext = allocData(<usize>size);
+    // reserve no more than a tmpfs could still hold: a header may claim far
+    // more than the archive carries (the kernel's truncate is sparse)
+    let want = size;
+    if (maxBlocks != 0) {
+      const room = maxBlocks > usedBlocks ? (maxBlocks - usedBlocks) << 12 : 0;
+      if (want > room) want = room;
+    }
+    const ext = want != 0 ? allocData(<usize>want) : 0;
     if (ext != 0) {
       store<u32>(i + I_A, <u32>ext);
-      store<u32>(i + I_B, <u32>size);
+      store<u32>(i + I_B, <u32>want);
     }
   }
   store<u64>(i + I_SIZE, size);
