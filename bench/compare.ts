@@ -143,9 +143,10 @@ async function hyperfine(label: string, cmds: Cmd[], prepare: string | null): Pr
   if (prepare !== null) args.push("--prepare", prepare, "--cleanup", `rm -rf ${q(SCRATCH)}`);
   for (const c of cmds) args.push("-n", c.name, c.command);
   console.error(`\n== ${label}: hyperfine ${RUNS} runs`);
-  const p = await new Deno.Command("hyperfine", { args, stdout: "inherit", stderr: "inherit" })
-    .output();
-  if (!p.success) throw new Error(`hyperfine failed for ${label}`);
+  // hyperfine's report goes to stderr, so stdout carries only the table
+  const child = new Deno.Command("hyperfine", { args, stdout: "piped", stderr: "inherit" }).spawn();
+  await child.stdout.pipeTo(Deno.stderr.writable, { preventClose: true });
+  if (!(await child.status).success) throw new Error(`hyperfine failed for ${label}`);
   const data = JSON.parse(await Deno.readTextFile(json)) as {
     results: {
       command: string;
