@@ -15,7 +15,8 @@ import {
   CpioError,
   escapeBytes,
   FsError,
-  listImage,
+  type ListEntry,
+  listSource,
   manifest,
   packList,
   populateRootfs,
@@ -202,7 +203,18 @@ async function cmdUnpack(args: string[], io: CliIo): Promise<number> {
   return root.error ? 1 : 0;
 }
 
+const modeStrings = new Map<number, string>();
+
 function modeString(mode: number): string {
+  let s = modeStrings.get(mode);
+  if (s === undefined) {
+    s = formatMode(mode);
+    modeStrings.set(mode, s);
+  }
+  return s;
+}
+
+function formatMode(mode: number): string {
   const types: Record<number, string> = {
     0o140000: "s",
     0o120000: "l",
@@ -245,17 +257,29 @@ function tree(fs: Superblock): string {
   return out;
 }
 
-function listLine(e: ReturnType<typeof listImage> extends Generator<infer T> ? T : never): string {
-  const d = new Date(e.mtime * 1000);
-  const mon = d.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
-  const date = `${mon} ${String(d.getUTCDate()).padStart(2)}  ${d.getUTCFullYear()}`;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const dates = new Map<number, string>();
+
+// cpio -tv's date column, in UTC ("Sep 13  2020"); most entries share a few mtimes
+function dateOf(mtime: number): string {
+  const day = Math.floor(mtime / 86400);
+  let s = dates.get(day);
+  if (s === undefined) {
+    const d = new Date(day * 86400000);
+    s = `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)}  ${d.getUTCFullYear()}`;
+    dates.set(day, s);
+  }
+  return s;
+}
+
+function listLine(e: ListEntry): string {
   const size = e.type === "c" || e.type === "b"
     ? `${e.rdevMajor}, ${e.rdevMinor}`.padStart(8)
     : String(e.size).padStart(8);
   const target = e.target !== undefined ? ` -> ${e.target}` : "";
   return `${modeString(e.mode)} ${String(e.nlink).padStart(3)} ${String(e.uid).padEnd(8)} ${
     String(e.gid).padEnd(8)
-  } ${size} ${date} ${escapeBytes(e.nameBytes)}${target}\n`;
+  } ${size} ${dateOf(e.mtime)} ${escapeBytes(e.nameBytes)}${target}\n`;
 }
 
 async function cmdList(args: string[], io: CliIo): Promise<number> {
@@ -268,18 +292,25 @@ async function cmdList(args: string[], io: CliIo): Promise<number> {
     io.stderr("ramroot list: expected one IMAGE\n");
     return 2;
   }
-  const image = await readAll(sourceOf(positionals[0]!, io));
   const lines: string[] = [];
+  let size = 0;
   let error: CpioError | null = null;
   try {
-    for (const e of listImage(image)) {
+    for await (const e of listSource(sourceOf(positionals[0]!, io))) {
+      let line: string;
       if (values.json) {
         const { nameBytes: _n, ...rest } = e;
-        lines.push(JSON.stringify(rest) + "\n");
+        line = JSON.stringify(rest) + "\n";
       } else {
-        lines.push(listLine(e));
+        line = listLine(e);
       }
-      if (lines.length >= 4096) io.stdout(lines.splice(0).join(""));
+      lines.push(line);
+      size += line.length;
+      if (size >= 1 << 16) {
+        io.stdout(lines.join(""));
+        lines.length = 0;
+        size = 0;
+      }
     }
   } catch (e) {
     if (!(e instanceof CpioError)) throw e;

@@ -73,5 +73,5 @@ export { populateRootfs, type Rootfs, type RootfsOptions } from "./src/rootfs.ts
 export { escapeBytes, manifest, type ManifestOptions } from "./src/manifest.ts";
 export * from "./src/writer.ts";
 export * from "./src/gen_list.ts";
-export { type ListEntry, listImage } from "./src/list.ts";
+export { type ListEntry, listImage, listSource } from "./src/list.ts";
 export { sampleImage } from "./src/sample.ts";

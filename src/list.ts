@@ -4,6 +4,7 @@
 
 import { CpioError } from "./errors.ts";
 import { decompressMember, detectCompression } from "./decompress.ts";
+import { chunksOf, type UnpackSource } from "./unpack.ts";
 import { type FileType, typeOf } from "./superblock.ts";
 
 /** One header as stored. */
@@ -49,6 +50,7 @@ export interface ListEntry {
 }
 
 const dec = new TextDecoder();
+const latin = new TextDecoder("latin1");
 
 function hexField(b: Uint8Array, p: number): number {
   let v = 0;
@@ -64,11 +66,86 @@ function hexField(b: Uint8Array, p: number): number {
   return v;
 }
 
+// Offset of the header after the one at p (plain arithmetic: sizes may pass 2^31).
+function nextHeader(image: Uint8Array, p: number): number {
+  const namesize = Math.max(hexField(image, p + 94), 0);
+  const size = Math.max(hexField(image, p + 54), 0);
+  return Math.ceil((p + 110 + Math.floor((namesize + 1) / 4) * 4 + 2 + size) / 4) * 4;
+}
+
+// The entry of the header at p, or null for a trailer.
+function parseHeader(
+  image: Uint8Array,
+  p: number,
+  base: number,
+  member: number | undefined,
+): ListEntry | null {
+  // "070701" / "070702"
+  const crc = image[p + 5] === 0x32;
+  if (
+    image[p + 1] !== 0x37 || image[p + 2] !== 0x30 || image[p + 3] !== 0x37 ||
+    image[p + 4] !== 0x30 || (image[p + 5] !== 0x31 && !crc)
+  ) {
+    const odc = image[p + 1] === 0x37 && image[p + 2] === 0x30 && image[p + 3] === 0x37 &&
+      image[p + 4] === 0x30 && image[p + 5] === 0x37;
+    throw new CpioError(
+      odc ? "ODC_FORMAT" : "BAD_MAGIC",
+      odc ? "incorrect cpio method used: use -H newc option" : "no cpio magic",
+      { offset: base + p, ...(member !== undefined ? { member } : {}) },
+    );
+  }
+  const field = (k: number) => Math.max(hexField(image, p + 6 + 8 * k), 0);
+  const mode = field(1);
+  const size = field(6);
+  const namesize = field(11);
+  const nameStart = p + 110;
+  const dataStart = nameStart + Math.floor((namesize + 1) / 4) * 4 + 2;
+  let nameEnd = nameStart;
+  const nameLimit = Math.min(nameStart + namesize, image.length);
+  while (nameEnd < nameLimit && image[nameEnd] !== 0) nameEnd++;
+  const nameBytes = image.slice(nameStart, nameEnd);
+  if (
+    nameBytes.length === 10 && nameBytes[0] === 0x54 && nameBytes[9] === 0x21 &&
+    latin.decode(nameBytes) === "TRAILER!!!"
+  ) return null;
+  const e: ListEntry = {
+    offset: base + p,
+    format: crc ? "crc" : "newc",
+    nameBytes,
+    name: dec.decode(nameBytes),
+    ino: field(0),
+    mode: mode & 0xffff,
+    type: typeOf(mode),
+    uid: field(2),
+    gid: field(3),
+    nlink: field(4),
+    mtime: field(5),
+    size,
+    devMajor: field(7),
+    devMinor: field(8),
+    rdevMajor: field(9),
+    rdevMinor: field(10),
+    checksum: field(12),
+  };
+  if (member !== undefined) e.member = member;
+  if ((mode & 0o170000) === 0o120000) {
+    const t = image.subarray(dataStart, Math.min(dataStart + size, image.length));
+    const z = t.indexOf(0);
+    e.target = dec.decode(z < 0 ? t : t.subarray(0, z));
+  }
+  return e;
+}
+
 /**
  * Lists every header of an in-memory image. Stops with {@linkcode CpioError}
  * where the kernel would stop.
  */
-export function* listImage(image: Uint8Array, member?: number): Generator<ListEntry> {
+export function* listImage(
+  image: Uint8Array,
+  member?: number,
+  base = 0,
+  one = false,
+): Generator<ListEntry> {
   let p = 0;
   while (p < image.length) {
     const c = image[p]!;
@@ -76,92 +153,127 @@ export function* listImage(image: Uint8Array, member?: number): Generator<ListEn
       p++;
       continue;
     }
-    if (c === 0x30 && (p & 3) === 0) {
+    if (c === 0x30 && ((p + base) & 3) === 0) {
       if (p + 110 > image.length) return; // cut inside a header: the kernel stops silently
-      const magic = dec.decode(image.subarray(p, p + 6));
-      if (magic !== "070701" && magic !== "070702") {
-        throw new CpioError(
-          magic === "070707" ? "ODC_FORMAT" : "BAD_MAGIC",
-          magic === "070707" ? "incorrect cpio method used: use -H newc option" : "no cpio magic",
-          { offset: p, ...(member !== undefined ? { member } : {}) },
-        );
-      }
-      const f: number[] = [];
-      for (let k = 0; k < 13; k++) f.push(hexField(image, p + 6 + 8 * k));
-      const [ino, mode, uid, gid, nlink, mtime, size, dmaj, dmin, rmaj, rmin, namesize, chk] = f
-        .map((v) => Math.max(v, 0)) as [
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-        ];
-      const nameStart = p + 110;
-      // offsets may pass 2^32: plain arithmetic, not 32-bit operators
-      const dataStart = nameStart + Math.floor((namesize + 1) / 4) * 4 + 2;
-      const next = Math.ceil((dataStart + size) / 4) * 4;
-      let nameEnd = nameStart;
-      while (nameEnd < nameStart + namesize && nameEnd < image.length && image[nameEnd] !== 0) {
-        nameEnd++;
-      }
-      const nameBytes = image.slice(nameStart, nameEnd);
-      const name = dec.decode(nameBytes);
-      if (name === "TRAILER!!!") {
-        p = next;
-        continue;
-      }
-      const e: ListEntry = {
-        offset: p,
-        format: magic === "070702" ? "crc" : "newc",
-        nameBytes,
-        name,
-        ino,
-        mode: mode & 0xffff,
-        type: typeOf(mode),
-        uid,
-        gid,
-        nlink,
-        mtime,
-        size,
-        devMajor: dmaj,
-        devMinor: dmin,
-        rdevMajor: rmaj,
-        rdevMinor: rmin,
-        checksum: chk,
-      };
-      if (member !== undefined) e.member = member;
-      if ((mode & 0o170000) === 0o120000) {
-        const t = image.subarray(dataStart, Math.min(dataStart + size, image.length));
-        const z = t.indexOf(0);
-        e.target = dec.decode(z < 0 ? t : t.subarray(0, z));
-      }
-      yield e;
-      p = next;
+      const e = parseHeader(image, p, base, member);
+      if (e !== null) yield e;
+      if (one) return;
+      p = nextHeader(image, p);
       continue;
     }
     if (member !== undefined) {
-      throw new CpioError("JUNK_WITHIN", "junk within compressed archive", { offset: p, member });
+      throw new CpioError("JUNK_WITHIN", "junk within compressed archive", {
+        offset: base + p,
+        member,
+      });
     }
     const kind = detectCompression(image.subarray(p));
     if (kind === null) {
       throw new CpioError(
         "BAD_COMPRESSION_MAGIC",
         "invalid magic at start of compressed archive",
-        { offset: p },
+        { offset: base + p },
       );
     }
     const out = decompressMember(kind, image.subarray(p));
-    if ("error" in out) throw new CpioError("UNSUPPORTED_COMPRESSION", out.error, { offset: p });
-    yield* listImage(out.output, p);
-    if (out.failed) throw new CpioError("DECOMPRESSOR", out.failed, { offset: p });
+    if ("error" in out) {
+      throw new CpioError("UNSUPPORTED_COMPRESSION", out.error, { offset: base + p });
+    }
+    yield* listImage(out.output, base + p);
+    if (out.failed) throw new CpioError("DECOMPRESSOR", out.failed, { offset: base + p });
     p += out.consumed;
+  }
+}
+
+/**
+ * Lists every header of an image read as a stream (a path, bytes, a stream
+ * or chunks): file data is skipped without being copied, so listing needs
+ * memory for one chunk, not for the image. At a compressed member the rest
+ * of the image is read into memory and listed with {@linkcode listImage}.
+ */
+export async function* listSource(source: UnpackSource): AsyncGenerator<ListEntry> {
+  let pos = 0; // absolute offset of window[0]
+  let window = new Uint8Array(0);
+  let skip = 0; // bytes still to skip (file data and padding)
+  const it = chunksOf(source, 4 << 20);
+  const more = async (): Promise<boolean> => {
+    const r = await it.next();
+    if (r.done) return false;
+    const chunk = r.value;
+    if (window.length === 0) {
+      window = chunk.slice();
+    } else {
+      const w = new Uint8Array(window.length + chunk.length);
+      w.set(window);
+      w.set(chunk, window.length);
+      window = w;
+    }
+    return true;
+  };
+  let at = 0; // position in window
+  while (true) {
+    if (skip > 0) {
+      const n = Math.min(skip, window.length - at);
+      at += n;
+      skip -= n;
+      if (skip > 0) {
+        pos += window.length;
+        window = new Uint8Array(0);
+        at = 0;
+        if (!(await more())) return;
+        continue;
+      }
+    }
+    if (at >= window.length) {
+      pos += window.length;
+      window = new Uint8Array(0);
+      at = 0;
+      if (!(await more())) return;
+      continue;
+    }
+    const c = window[at]!;
+    if (c === 0) {
+      at++;
+      continue;
+    }
+    const off = pos + at;
+    if (c !== 0x30 || (off & 3) !== 0) {
+      // a compressed member: the rest of the image, in memory
+      const rest: Uint8Array[] = [window.slice(at)];
+      for await (const chunk of it) rest.push(chunk.slice());
+      let n = 0;
+      for (const r of rest) n += r.length;
+      const tail = new Uint8Array(n);
+      n = 0;
+      for (const r of rest) {
+        tail.set(r, n);
+        n += r.length;
+      }
+      for (const e of listImage(tail, undefined, off)) yield e;
+      return;
+    }
+    // a header: make sure header, name and (symlink) target are in the window
+    if (window.length - at < 110) {
+      window = window.slice(at);
+      pos += at;
+      at = 0;
+      if (!(await more())) return; // cut inside a header: the kernel stops silently
+      continue;
+    }
+    const namesize = hexField(window, at + 94);
+    const filesize = hexField(window, at + 54);
+    const mode = hexField(window, at + 14);
+    const isLink = (mode & 0o170000) === 0o120000;
+    const dataStart = 110 + Math.floor((Math.max(namesize, 0) + 1) / 4) * 4 + 2;
+    const need = Math.min(dataStart + (isLink ? Math.max(filesize, 0) : 0), 1 << 20);
+    if (window.length - at < need) {
+      window = window.slice(at);
+      pos += at;
+      at = 0;
+      if (await more()) continue;
+    }
+    const e = parseHeader(window.subarray(at), 0, off, undefined);
+    if (e !== null) yield e;
+    skip = Math.ceil((dataStart + Math.max(filesize, 0)) / 4) * 4;
   }
 }

@@ -10,8 +10,19 @@ export interface ManifestOptions {
   hash?: boolean;
 }
 
+const ascii = new TextDecoder("latin1");
+
 /** Escapes a path or target: bytes < 0x20, 0x7f–0xff and `\` as `\xHH`. */
 export function escapeBytes(bytes: Uint8Array): string {
+  let plain = true;
+  for (let k = 0; k < bytes.length; k++) {
+    const b = bytes[k]!;
+    if (b < 0x20 || b >= 0x7f || b === 0x5c) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return ascii.decode(bytes);
   let s = "";
   for (const b of bytes) {
     s += b < 0x20 || b >= 0x7f || b === 0x5c
