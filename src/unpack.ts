@@ -140,12 +140,22 @@ export async function* chunksOf(
   }
   if (typeof source === "string" || source instanceof URL) {
     using file = await Deno.open(source, { read: true });
-    // one buffer, reused: file data is copied into WebAssembly memory anyway
-    const buf = new Uint8Array(readSize);
-    while (true) {
-      const n = await file.read(buf);
-      if (n === null) break;
-      yield buf.subarray(0, n);
+    // Two buffers, reused: the next read runs (on another thread) while the
+    // caller consumes this chunk. A yielded chunk is valid until the next one.
+    const bufs = [new Uint8Array(readSize), new Uint8Array(readSize)];
+    let i = 0;
+    let pending: Promise<number | null> = file.read(bufs[0]!);
+    try {
+      while (true) {
+        const n = await pending;
+        if (n === null) break;
+        const cur = bufs[i]!;
+        i ^= 1;
+        pending = file.read(bufs[i]!);
+        yield cur.subarray(0, n);
+      }
+    } finally {
+      await pending.catch(() => null);
     }
     return;
   }
@@ -231,17 +241,12 @@ export async function unpackOutcome(
   // The plain walk runs in the core; at a compressed member the rest of the
   // image is gathered and members are decompressed one by one.
   let pending: Uint8Array | null = null;
-  const it = typeof source === "string" || source instanceof URL
-    ? readIntoCore(core, source, cap, options.readSize)
-    : chunksOf(source, options.readSize);
+  const it = chunksOf(source, options.readSize);
   outer: for await (const chunk of it) {
     inputBytes += chunk.length;
     let off = 0;
     while (off < chunk.length) {
-      // a file is read straight into the input buffer (no copy needed)
-      const n = chunk.byteOffset === core.input && chunk.buffer === core.x.memory.buffer
-        ? chunk.length
-        : core.load(chunk.subarray(off, off + cap));
+      const n = core.load(chunk.subarray(off, off + cap));
       const st = x.feedPlain(n);
       if (st === 1) break outer;
       if (st === 2) {
@@ -338,23 +343,6 @@ export async function unpackOutcome(
     });
   }
   return { result, error };
-}
-
-// Reads a file into the core's input buffer, chunk by chunk: the bytes land
-// in WebAssembly memory without passing through another buffer.
-async function* readIntoCore(
-  core: Core,
-  path: string | URL,
-  cap: number,
-  readSize = 1 << 20,
-): AsyncGenerator<Uint8Array> {
-  using file = await Deno.open(path, { read: true });
-  const size = Math.min(cap, readSize);
-  while (true) {
-    const n = await file.read(core.view(core.input, size));
-    if (n === null) break;
-    yield core.view(core.input, n);
-  }
 }
 
 function unconfigured(profile: KernelProfile, kind: Compression, offset: number): CpioError {
