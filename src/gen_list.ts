@@ -5,6 +5,8 @@
 // padding, trailer and 512-byte end padding). The output is byte-identical
 // to the tool's for the same list, flags and file contents.
 
+import { concat } from "./_bytes.ts";
+
 /** File metadata the packer needs when no fixed `mtime` is given. */
 export interface FileStat {
   /** Modification time in seconds since the Epoch (`st_mtime`). */
@@ -824,16 +826,4 @@ async function readUpTo(file: Deno.FsFile, size: number): Promise<Uint8Array> {
     if (e instanceof Deno.errors.NotCapable) throw e;
   }
   return buffer.subarray(0, got);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

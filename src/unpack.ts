@@ -13,6 +13,7 @@ import {
 import { coreOf, PATH_AREA, type Superblock } from "./superblock.ts";
 import type { Core } from "./wasm_core.ts";
 import { decompressMember, detectCompression } from "./decompress.ts";
+import { concat } from "./_bytes.ts";
 
 /** What can be unpacked: bytes, a stream or iterable of chunks, or a file path. */
 export type UnpackSource =
@@ -410,16 +411,4 @@ function buildResult(
     messages,
     members,
   };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -5,6 +5,8 @@
 // counted from the start of the archive, trailer with nlink 1, end padded to
 // 512 bytes.
 
+import { concat } from "./_bytes.ts";
+
 /** One archive member, as the caller describes it. */
 export interface CpioEntry {
   /** Path inside the archive; a string is encoded as UTF-8. Must not contain NUL. */
@@ -371,17 +373,4 @@ function nameBytes(name: unknown, where: string): Uint8Array {
 
 function label(name: string | Uint8Array): string {
   return typeof name === "string" ? name : new TextDecoder().decode(name);
-}
-
-function concat(parts: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
-  if (parts.length === 1) return parts[0]!;
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

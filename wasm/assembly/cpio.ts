@@ -270,6 +270,9 @@ function parseStrict(p: usize): u32 {
   return v;
 }
 
+// the 13 parsed header fields
+const fields = memory.data(13 * 4);
+
 function doHeader(): bool {
   const h = collected;
   // "0707" then "01" / "02" / "07"
@@ -289,41 +292,32 @@ function doHeader(): bool {
     return true;
   }
   const f = h + 6;
-  if ((flags & F_STRICT_HEX) != 0) {
+  const strict = (flags & F_STRICT_HEX) != 0;
+  if (strict) {
     let bad: u32 = 0;
     for (let k: usize = 0; k < 104; k++) bad |= u32(hexDigit(load<u8>(f + k)) == 0xff);
     if (bad != 0) {
       error(M_DAMAGED_HEADER, entryStart);
       return true;
     }
-    ino = parseStrict(f);
-    mode = parseStrict(f + 8) & 0xffff;
-    uid = parseStrict(f + 16);
-    gid = parseStrict(f + 24);
-    nlink = parseStrict(f + 32);
-    mtime = <i64>parseStrict(f + 40);
-    bodyLen = parseStrict(f + 48);
-    major = parseStrict(f + 56);
-    minor = parseStrict(f + 64);
-    rmajor = parseStrict(f + 72);
-    rminor = parseStrict(f + 80);
-    nameLen = parseStrict(f + 88);
-    hdrCsum = parseStrict(f + 96);
-  } else {
-    ino = parseLegacy(f);
-    mode = parseLegacy(f + 8) & 0xffff;
-    uid = parseLegacy(f + 16);
-    gid = parseLegacy(f + 24);
-    nlink = parseLegacy(f + 32);
-    mtime = <i64>parseLegacy(f + 40);
-    bodyLen = parseLegacy(f + 48);
-    major = parseLegacy(f + 56);
-    minor = parseLegacy(f + 64);
-    rmajor = parseLegacy(f + 72);
-    rminor = parseLegacy(f + 80);
-    nameLen = parseLegacy(f + 88);
-    hdrCsum = parseLegacy(f + 96);
   }
+  for (let k: usize = 0; k < 13; k++) {
+    const p = f + (k << 3);
+    store<u32>(fields + (k << 2), strict ? parseStrict(p) : parseLegacy(p));
+  }
+  ino = load<u32>(fields, 0);
+  mode = load<u32>(fields, 4) & 0xffff;
+  uid = load<u32>(fields, 8);
+  gid = load<u32>(fields, 12);
+  nlink = load<u32>(fields, 16);
+  mtime = <i64>load<u32>(fields, 20);
+  bodyLen = load<u32>(fields, 24);
+  major = load<u32>(fields, 28);
+  minor = load<u32>(fields, 32);
+  rmajor = load<u32>(fields, 36);
+  rminor = load<u32>(fields, 40);
+  nameLen = load<u32>(fields, 44);
+  hdrCsum = load<u32>(fields, 48);
   // new_encode_dev(MKDEV(rmaj, rmin)) keeps 12 major and 20 minor bits of a
   // 32-bit dev_t in which an oversized minor spills into the major
   const dev: u32 = (rmajor << 20) | rminor;
