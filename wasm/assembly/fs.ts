@@ -100,6 +100,16 @@ export let wNameLen: u32 = 0;
 export let wType: i32 = 0; // 0 normal, 1 ".", 2 "..", 3 root
 export let wTrailing: bool = false;
 
+// The last resolved directory part of a path (see walk()).
+const DIR_CACHE: u32 = 4096;
+const cacheBytes = memory.data(<i32>DIR_CACHE);
+let cacheLen: u32 = 0;
+let cacheDentry: usize = 0;
+let cacheLinks: i32 = 0;
+let cacheGen: u32 = 0;
+/** Bumped by every change that can alter how a path resolves (removal, mounts). */
+let generation: u32 = 1;
+
 // Scratch for symlink expansion: the remaining path is always a suffix.
 const SCRATCH_SIZE: usize = 256 * 1024;
 let scratch: usize = 0;
@@ -336,6 +346,7 @@ function dAdd(parent: usize, name: usize, len: u32, i: usize): usize {
 }
 
 function dRemove(d: usize): void {
+  generation++;
   const parent = <usize>load<u32>(d + D_PARENT);
   const h = load<u32>(d + D_HASH);
   let slot = hashTable + (<usize>(h & hashMask) << 2);
@@ -355,6 +366,7 @@ function dRemove(d: usize): void {
 }
 
 export function setMounted(d: usize, on: bool): void {
+  generation++;
   const f = load<u16>(d + D_FLAGS);
   store<u16>(d + D_FLAGS, on ? f | DF_MOUNTED : f & ~DF_MOUNTED);
 }
@@ -378,6 +390,28 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
   memory.copy(pos, path, len);
   let cur = rootDentry;
   let links: i32 = 0;
+  // The directory part of the path ("a/b/" of "a/b/c"): when it is the one
+  // the previous walk resolved and nothing was removed since, start there.
+  // Archives list a directory's entries together, so most walks are one lookup.
+  let dirLen: u32 = 0;
+  if (load<u8>(end - 1) != 0x2f) {
+    let k = len;
+    while (k > 0 && load<u8>(path + k - 1) != 0x2f) k--;
+    dirLen = k;
+  }
+  let recordAt: usize = 0; // where the last component starts, while not yet expanded
+  if (dirLen != 0 && dirLen <= DIR_CACHE) {
+    recordAt = pos + dirLen;
+    if (
+      dirLen == cacheLen && cacheGen == generation &&
+      memory.compare(path, cacheBytes, dirLen) == 0
+    ) {
+      cur = cacheDentry;
+      links = cacheLinks;
+      pos = recordAt;
+      recordAt = 0;
+    }
+  }
   while (true) {
     if (load<u8>(pos) == 0x2f) {
       cur = rootDentry;
@@ -404,6 +438,14 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
     const isDotDot = n == 2 && load<u16>(s) == 0x2e2e;
     if (after == end) {
       // last component
+      if (s == recordAt) {
+        memory.copy(cacheBytes, path, dirLen);
+        cacheLen = dirLen;
+        cacheDentry = cur;
+        cacheLinks = links;
+        cacheGen = generation;
+      }
+      recordAt = 0;
       wParent = cur;
       wName = s;
       wNameLen = n;
