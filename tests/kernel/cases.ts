@@ -1,6 +1,7 @@
-// Archives whose unpacked tree was recorded from a real Linux 6.1 kernel
-// (golden/<name>.txt, written by record.ts). Every archive is generated here
-// with the raw newc builder, so each case reads as a list of entries.
+// Archives whose unpacked tree was recorded from real Linux 6.1 and 6.12
+// kernels (golden/<name>.txt and golden-6.12/<name>.txt, written by
+// record.ts). Every archive is generated here with the raw newc builder, so
+// each case reads as a list of entries.
 //
 // Conventions: mtimes are fixed (T + small offsets, so a golden shows which
 // entry's time won); most cases start with a `.` entry so that `/` has a
@@ -12,7 +13,7 @@ import { bytes, byteSum, concat, newc, type RawEntry, S, TRAILER } from "../_uti
 
 /** One kernel-recorded case. */
 export interface KernelCase {
-  /** File-name-safe id; the kernel's answer is in `golden/<name>.txt`. */
+  /** File-name-safe id; the kernels' answers: `golden/<name>.txt`, `golden-6.12/<name>.txt`. */
   name: string;
   /** One line: what the case shows. */
   about: string;
