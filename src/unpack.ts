@@ -271,7 +271,6 @@ export async function unpackOutcome(
     const kind = detectCompression(image.subarray(pos));
     if (kind === null) {
       x.setMessage(9, BigInt(start));
-      x.memberEnd(0n, 0);
       break;
     }
     if (!profile.compressions.includes(kind)) {

@@ -41,7 +41,6 @@ export interface CoreExports {
   setMounted(d: number, on: number): void;
   usedBlocks(): bigint;
   usedInodes(): bigint;
-  memoryInUse(): bigint;
   unpackBegin(now: bigint, flags: number): void;
   feedPlain(len: number): number;
   stopPos(): number;
@@ -50,9 +49,7 @@ export interface CoreExports {
   feedMember(len: number, endOfKernelBuffer: number): number;
   memberEnd(consumed: bigint, checkState: number): number;
   setMessage(code: number, at: bigint): void;
-  atReset(): number;
   unpackEnd(): number;
-  freeLinks(): void;
   message(): number;
   errOffset(): bigint;
   errEntry(): number;

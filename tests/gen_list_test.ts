@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
 import { packList, type PackListOptions } from "../src/gen_list.ts";
+import { type DecodedHeader, decodeHeader } from "./_util/newc.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-const FIELD_NAMES = [
-  "ino",
-  "mode",
-  "uid",
-  "gid",
-  "nlink",
-  "mtime",
-  "filesize",
-  "devmajor",
-  "devminor",
-  "rdevmajor",
-  "rdevminor",
-  "namesize",
-  "check",
-] as const;
-
-type Header = Record<typeof FIELD_NAMES[number], number> & { magic: string };
+type Header = DecodedHeader;
 
 interface Entry {
   offset: number;
@@ -30,10 +15,9 @@ interface Entry {
 }
 
 function header(archive: Uint8Array, at: number): Header {
-  const raw = dec.decode(archive.subarray(at, at + 110));
-  assert.match(raw, /^07070[12]([0-9A-F]{8}){13}$/, `header at ${at}`);
-  const h = { magic: raw.slice(0, 6) } as Header;
-  FIELD_NAMES.forEach((f, i) => h[f] = parseInt(raw.slice(6 + 8 * i, 14 + 8 * i), 16));
+  const h = decodeHeader(archive, at);
+  // gen_init_cpio prints uppercase hex
+  assert.match(h.raw, /^07070[12]([0-9A-F]{8}){13}$/, `header at ${at}`);
   return h;
 }
 
@@ -145,10 +129,10 @@ Deno.test("packList() reproduces the spec's worked examples (§8)", async (t) =>
     );
     const [a, b, l, trailer] = entries(archive);
     assert.deepEqual(
-      [a!.header.ino, a!.header.mode, a!.header.nlink, a!.header.filesize, a!.header.check],
+      [a!.header.ino, a!.header.mode, a!.header.nlink, a!.header.filesize, a!.header.chksum],
       [0x2d1, 0o100644, 2, 0, 0],
     );
-    assert.deepEqual([b!.offset, b!.header.filesize, b!.header.check], [112, 4, 0x11e]);
+    assert.deepEqual([b!.offset, b!.header.filesize, b!.header.chksum], [112, 4, 0x11e]);
     assert.equal(dec.decode(b!.data), "ASDF");
     assert.deepEqual([l!.header.ino, l!.header.mode, l!.header.filesize], [0x2d2, 0o120777, 2]);
     assert.equal(dec.decode(l!.data), "a\0");
@@ -564,7 +548,12 @@ Deno.test("packList() writes hard links and checksums (§5)", async (t) => {
     assert.deepEqual(got.slice(0, 4).map((e) => e.header.ino), [721, 721, 721, 721]);
     assert.deepEqual(got.slice(0, 4).map((e) => e.header.nlink), [4, 4, 4, 4]);
     assert.deepEqual(got.slice(0, 4).map((e) => e.header.filesize), [0, 0, 0, 4]);
-    assert.deepEqual(got.slice(0, 4).map((e) => e.header.check), [0, 0, 0, 0x80 + 0xff + 0xfe + 1]);
+    assert.deepEqual(got.slice(0, 4).map((e) => e.header.chksum), [
+      0,
+      0,
+      0,
+      0x80 + 0xff + 0xfe + 1,
+    ]);
     assert.ok(got.every((e) => e.header.magic === "070702"));
   });
 
@@ -575,7 +564,7 @@ Deno.test("packList() writes hard links and checksums (§5)", async (t) => {
 
   await t.step("an empty file has check 0", async () => {
     const { archive } = await pack("file /e empty 0644 0 0\n", { format: "crc" });
-    assert.deepEqual([entries(archive)[0]!.header.filesize, entries(archive)[0]!.header.check], [
+    assert.deepEqual([entries(archive)[0]!.header.filesize, entries(archive)[0]!.header.chksum], [
       0,
       0,
     ]);
@@ -587,12 +576,12 @@ Deno.test("packList() writes hard links and checksums (§5)", async (t) => {
       format: "crc",
       readFile: () => big,
     });
-    assert.equal(entries(archive)[0]!.header.check, 254);
+    assert.equal(entries(archive)[0]!.header.chksum, 254);
   });
 
   await t.step("without -c the check field is 0", async () => {
     const { archive } = await pack("file /h hello 0644 0 0\n");
-    assert.deepEqual([entries(archive)[0]!.header.magic, entries(archive)[0]!.header.check], [
+    assert.deepEqual([entries(archive)[0]!.header.magic, entries(archive)[0]!.header.chksum], [
       "070701",
       0,
     ]);

@@ -1,34 +1,15 @@
 import assert from "node:assert/strict";
 import { type CpioEntry, CpioWriter, writeCpio, type WriteOptions } from "../src/writer.ts";
+import { type DecodedHeader, decodeHeader, FIELDS } from "./_util/newc.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-const FIELD_NAMES = [
-  "ino",
-  "mode",
-  "uid",
-  "gid",
-  "nlink",
-  "mtime",
-  "filesize",
-  "devmajor",
-  "devminor",
-  "rdevmajor",
-  "rdevminor",
-  "namesize",
-  "check",
-] as const;
-
-type Header = Record<typeof FIELD_NAMES[number], number> & { magic: string; raw: string };
+type Header = DecodedHeader;
 
 /** Decodes the header at `at`, checking each field is exactly 8 hex digits. */
 function header(archive: Uint8Array, at: number): Header {
-  const raw = dec.decode(archive.subarray(at, at + 110));
-  assert.match(raw, /^07070[12]([0-9A-Fa-f]{8}){13}$/, `header at ${at}`);
-  const h = { magic: raw.slice(0, 6), raw } as Header;
-  FIELD_NAMES.forEach((f, i) => h[f] = parseInt(raw.slice(6 + 8 * i, 14 + 8 * i), 16));
-  return h;
+  return decodeHeader(archive, at);
 }
 
 async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
@@ -85,9 +66,9 @@ Deno.test("writeCpio() reproduces the spec's worked examples", async (t) => {
       "6deec6a006f3d71b6a41fbeda09c615d182b9396409322c6067316997a8b8091",
     );
     const [a, b, l] = [header(archive, 0), header(archive, 112), header(archive, 228)];
-    assert.deepEqual([a.magic, a.filesize, a.check], ["070702", 0, 0]);
-    assert.deepEqual([b.filesize, b.check], [4, 0x11e]);
-    assert.deepEqual([l.mode, l.filesize, l.check], [0o120777, 2, 0]);
+    assert.deepEqual([a.magic, a.filesize, a.chksum], ["070702", 0, 0]);
+    assert.deepEqual([b.filesize, b.chksum], [4, 0x11e]);
+    assert.deepEqual([l.mode, l.filesize, l.chksum], [0o120777, 2, 0]);
     assert.equal(header(archive, 344).magic, "070702");
   });
 
@@ -115,7 +96,7 @@ const ENCODE_CASES: EncodeCase[] = [
     want: (archive) => {
       const h = header(archive, 0);
       assert.deepEqual(
-        FIELD_NAMES.map((f) => h[f]),
+        FIELDS.map((f) => h[f]),
         [0, 0o100644, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 0],
       );
       assert.equal(archive.length, 512);
@@ -164,7 +145,7 @@ const ENCODE_CASES: EncodeCase[] = [
       const checks: number[] = [];
       for (let i = 0; i < 4; i++) {
         const h = header(archive, at);
-        checks.push(h.check);
+        checks.push(h.chksum);
         at += Math.ceil((110 + h.namesize) / 4) * 4;
         at += Math.ceil(h.filesize / 4) * 4;
       }
@@ -176,7 +157,7 @@ const ENCODE_CASES: EncodeCase[] = [
     entries: [{ name: "w", mode: 0o100600, data: new Uint8Array(16_843_010).fill(0xff) }],
     options: { format: "crc", trailer: false, padTo: 0 },
     // 16843010 * 255 = 4294967550 = 2^32 + 254
-    want: (archive) => assert.equal(header(archive, 0).check, 254),
+    want: (archive) => assert.equal(header(archive, 0).chksum, 254),
   },
   {
     name: "name and data padding to 4 bytes",

@@ -145,3 +145,17 @@ export const S = {
   IFCHR: 0o020000,
   IFIFO: 0o010000,
 } as const;
+
+/** A header decoded field by field (`raw` is its 110 characters). */
+export type DecodedHeader = Record<Field, number> & { magic: string; raw: string };
+
+/** Decodes the header at `at`; throws unless each field is exactly 8 hex digits. */
+export function decodeHeader(archive: Uint8Array, at: number): DecodedHeader {
+  const raw = new TextDecoder().decode(archive.subarray(at, at + 110));
+  if (!/^07070[12]([0-9A-Fa-f]{8}){13}$/.test(raw)) {
+    throw new SyntaxError(`Not a newc/crc header at ${at}: ${JSON.stringify(raw)}`);
+  }
+  const h = { magic: raw.slice(0, 6), raw } as DecodedHeader;
+  FIELDS.forEach((f, i) => h[f] = parseInt(raw.slice(6 + 8 * i, 14 + 8 * i), 16));
+  return h;
+}

@@ -758,10 +758,6 @@ export function setMessage(code: i32, at: u64): void {
   error(code, at);
 }
 
-/** Whether the machine is in Reset (between entries). */
-export function atReset(): bool {
-  return state == Reset;
-}
 
 /** End of unpack_to_rootfs(): deferred mtimes, link table, open file. */
 export function unpackEnd(): i32 {

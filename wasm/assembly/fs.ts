@@ -466,7 +466,7 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
       wChild = c;
       if (c != 0 && isLnk(inodeOf(c)) && ((flags & FOLLOW) != 0 || wTrailing)) {
         if (++links > MAXSYMLINKS) return ELOOP;
-        const r = expand(c, e, pos);
+        const r = expand(c, e);
         if (r < 0) return <i32>-r;
         pos = <usize>r;
         continue;
@@ -492,7 +492,7 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
     }
     if (isLnk(ci)) {
       if (++links > MAXSYMLINKS) return ELOOP;
-      const r = expand(c, e, pos);
+      const r = expand(c, e);
       if (r < 0) return <i32>-r;
       pos = <usize>r;
       continue;
@@ -503,7 +503,7 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
 
 // Prepends the target of symlink dentry `c` before `restStart` (which holds
 // "/rest" or is the end); returns the new position or -errno.
-function expand(c: usize, restStart: usize, _pos: usize): isize {
+function expand(c: usize, restStart: usize): isize {
   const i = inodeOf(c);
   const t = <usize>load<u32>(i + I_A);
   const tl = <usize>load<u32>(i + I_B);

@@ -1,7 +1,7 @@
 // Exports of one ramroot superblock instance: the filesystem (fs.ts) and the
 // initramfs unpacker (cpio.ts) that writes into it. Plain numbers only.
 
-import { allocated, arenaInit } from "./alloc";
+import { arenaInit } from "./alloc";
 import * as fs from "./fs";
 import * as cpio from "./cpio";
 
@@ -28,12 +28,6 @@ export function inputBuffer(): usize {
 }
 export function inputSize(): u32 {
   return cpio.INPUT_SIZE;
-}
-/** A 64 KiB area for paths passed in by TypeScript (two halves). */
-let pathArea: usize = 0;
-export function pathBuffer(): usize {
-  if (pathArea == 0) pathArea = cpio.inputBuf; // shares the input buffer
-  return pathArea;
 }
 
 // ---- filesystem
@@ -104,9 +98,6 @@ export function usedBlocks(): u64 {
 export function usedInodes(): u64 {
   return fs.usedInodes;
 }
-export function memoryInUse(): u64 {
-  return allocated;
-}
 
 // ---- unpacker
 export function unpackBegin(now: i64, profileFlags: u32): void {
@@ -133,14 +124,8 @@ export function memberEnd(consumed: u64, checkState: bool): i32 {
 export function setMessage(code: i32, at: u64): void {
   cpio.setMessage(code, at);
 }
-export function atReset(): bool {
-  return cpio.atReset();
-}
 export function unpackEnd(): i32 {
   return cpio.unpackEnd();
-}
-export function freeLinks(): void {
-  cpio.freeLinks();
 }
 export function message(): i32 {
   return cpio.message;
