@@ -1,0 +1,13 @@
+// The kernel's decompressors by name (lib/decompress.c). Each entry is one
+// module of src/decoders/.
+
+import type { Compression } from "../profile.ts";
+import type { MemberDecoder } from "./types.ts";
+import { gzip } from "./gzip.ts";
+
+/** The decoder of each compression format ramroot can read. */
+export const DECODERS: Partial<Record<Compression, MemberDecoder>> = {
+  gzip,
+};
+
+export type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
