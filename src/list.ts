@@ -3,7 +3,8 @@
 // building a tree. Used by `ramroot list`.
 
 import { CpioError } from "./errors.ts";
-import { decompressMember, detectCompression } from "./decompress.ts";
+import { detectCompression } from "./decompress.ts";
+import { DECODERS } from "./decoders/mod.ts";
 import { chunksOf, type UnpackSource } from "./unpack.ts";
 import { type FileType, typeOf } from "./superblock.ts";
 
@@ -175,13 +176,31 @@ export function* listImage(
         { offset: base + p },
       );
     }
-    const out = decompressMember(kind, image.subarray(p));
-    if ("error" in out) {
-      throw new CpioError("UNSUPPORTED_COMPRESSION", out.error, { offset: base + p });
+    const decoder = DECODERS[kind];
+    if (decoder === undefined) {
+      throw new CpioError(
+        "UNSUPPORTED_COMPRESSION",
+        `ramroot cannot decompress ${kind} members`,
+        { offset: base + p },
+      );
     }
-    yield* listImage(out.output, base + p);
-    if (out.failed) throw new CpioError("DECOMPRESSOR", out.failed, { offset: base + p });
-    p += out.consumed;
+    // the decoder flushes into a walker; its entries are yielded member by member
+    const walker = new MemberWalker(base + p);
+    const out = decoder.decode(image.subarray(p), (chunk) => walker.push(chunk));
+    decoder.release?.();
+    yield* walker.entries;
+    if (walker.error) throw walker.error;
+    if (!out.ok) {
+      throw new CpioError("DECOMPRESSOR", out.message ?? "decompressor failed", {
+        offset: base + p,
+      });
+    }
+    if (!walker.atBoundary()) {
+      throw new CpioError("JUNK_AFTER_MEMBER", "junk at the end of compressed archive", {
+        offset: base + p,
+      });
+    }
+    p += Math.min(out.consumed, image.length - p);
   }
 }
 
@@ -275,5 +294,114 @@ export async function* listSource(source: UnpackSource): AsyncGenerator<ListEntr
     const e = parseHeader(window.subarray(at), 0, off, undefined);
     if (e !== null) yield e;
     skip = Math.ceil((dataStart + Math.max(filesize, 0)) / 4) * 4;
+  }
+}
+
+const HEADER = 110;
+// longest name or symlink target read for a listing (the kernel skips longer ones)
+const COLLECT_MAX = 1 << 20;
+
+/**
+ * The headers of a compressed member's output, pushed as the decoder flushes
+ * it: headers, names and symlink targets are collected across chunks, file
+ * data is skipped without copying. Offsets are member-relative.
+ */
+class MemberWalker {
+  readonly entries: ListEntry[] = [];
+  error: CpioError | null = null;
+  #member: number;
+  #pos = 0; // member-relative offset of the next byte
+  #skip = 0;
+  #buf: Uint8Array | null = null; // header being collected
+  #have = 0;
+  #need = 0;
+  #start = 0; // offset of the header being collected
+  #afterNul = false;
+
+  constructor(member: number) {
+    this.#member = member;
+  }
+
+  /** True when the member's output ended between entries. */
+  atBoundary(): boolean {
+    return this.#skip === 0 && this.#buf === null;
+  }
+
+  push(chunk: Uint8Array): boolean {
+    if (this.error) return false;
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.#skip > 0) {
+        const k = Math.min(this.#skip, n - i);
+        i += k;
+        this.#pos += k;
+        this.#skip -= k;
+        continue;
+      }
+      if (this.#buf !== null) {
+        const k = Math.min(this.#need - this.#have, n - i);
+        this.#buf.set(chunk.subarray(i, i + k), this.#have);
+        this.#have += k;
+        i += k;
+        this.#pos += k;
+        if (this.#have === this.#need) this.#collected();
+        continue;
+      }
+      const c = chunk[i]!;
+      if (c === 0) {
+        i++;
+        this.#pos++;
+        this.#afterNul = true;
+        continue;
+      }
+      if ((this.#pos & 3) !== 0 && this.#afterNul) {
+        this.error = new CpioError("BAD_PADDING", "broken padding", {
+          offset: this.#pos,
+          member: this.#member,
+        });
+        return false;
+      }
+      if (c !== 0x30) {
+        this.error = new CpioError("JUNK_WITHIN", "junk within compressed archive", {
+          offset: this.#pos,
+          member: this.#member,
+        });
+        return false;
+      }
+      this.#afterNul = false;
+      this.#start = this.#pos;
+      this.#buf = new Uint8Array(HEADER);
+      this.#have = 0;
+      this.#need = HEADER;
+    }
+    return this.error === null;
+  }
+
+  #collected(): void {
+    const b = this.#buf!;
+    const namesize = Math.max(hexField(b, 94), 0);
+    const filesize = Math.max(hexField(b, 54), 0);
+    const mode = hexField(b, 14);
+    const isLink = mode >= 0 && (mode & 0o170000) === 0o120000;
+    const dataStart = HEADER + Math.floor((namesize + 1) / 4) * 4 + 2;
+    const want = Math.min(dataStart + (isLink ? filesize : 0), COLLECT_MAX);
+    if (this.#need === HEADER && want > HEADER) {
+      const grown = new Uint8Array(want);
+      grown.set(b);
+      this.#buf = grown;
+      this.#need = want;
+      return;
+    }
+    this.#buf = null;
+    try {
+      const e = parseHeader(b, 0, this.#start, this.#member);
+      if (e !== null) this.entries.push(e);
+    } catch (err) {
+      this.error = err as CpioError;
+      return;
+    }
+    const total = Math.ceil((dataStart + filesize) / 4) * 4;
+    this.#skip = total - this.#need;
   }
 }

@@ -12,7 +12,8 @@ import {
 } from "./profile.ts";
 import { coreOf, PATH_AREA, type Superblock } from "./superblock.ts";
 import type { Core } from "./wasm_core.ts";
-import { decompressMember, detectCompression } from "./decompress.ts";
+import { detectCompression } from "./decompress.ts";
+import { DECODERS, type MemberDecoder } from "./decoders/mod.ts";
 import { concat } from "./_bytes.ts";
 
 /** What can be unpacked: bytes, a stream or iterable of chunks, or a file path. */
@@ -266,6 +267,7 @@ export async function unpackOutcome(
   // Members (and whatever follows them) of the rest of the image.
   const image = pending;
   let pos = 0;
+  const used = new Set<MemberDecoder>();
   while (image !== null && pos < image.length && x.message() === 0 && extraError === null) {
     const start = Number(x.offset());
     const kind = detectCompression(image.subarray(pos));
@@ -277,36 +279,44 @@ export async function unpackOutcome(
       extraError = unconfigured(profile, kind, start);
       break;
     }
-    x.memberBegin();
-    const out = decompressMember(kind, image.subarray(pos));
-    if ("error" in out) {
-      extraError = new CpioError("UNSUPPORTED_COMPRESSION", out.error, { offset: start });
+    const decoder = DECODERS[kind];
+    if (decoder === undefined) {
+      extraError = new CpioError(
+        "UNSUPPORTED_COMPRESSION",
+        `ramroot cannot decompress ${kind} members`,
+        { offset: start },
+      );
       break;
     }
-    // the kernel's decompressors flush fixed-size output buffers: feed on
-    // those boundaries so a header straddling them is collected as in the kernel
-    const flush = out.flushSize;
-    const data = out.output;
-    let o = 0;
-    while (o < data.length && x.message() === 0) {
-      const end = Math.min(o + flush, data.length);
-      let p = o;
-      while (p < end && x.message() === 0) {
-        const n = core.load(data.subarray(p, Math.min(end, p + cap)));
+    used.add(decoder);
+    x.memberBegin();
+    // flush_buffer(): each output buffer of the decoder is one kernel buffer
+    let output = 0;
+    const flush = (chunk: Uint8Array): boolean => {
+      if (x.message() !== 0) return false;
+      output += chunk.length;
+      let p = 0;
+      do {
+        const n = core.load(chunk.subarray(p, p + cap));
         p += n;
-        x.feedMember(n, p === end ? 1 : 0);
-        // offsets of messages raised inside the member are member-relative
-        if (x.message() !== 0) errorMember ??= start;
-      }
-      o = end;
+        x.feedMember(n, p === chunk.length ? 1 : 0);
+      } while (p < chunk.length && x.message() === 0);
+      // offsets of messages raised inside the member are member-relative
+      if (x.message() !== 0) errorMember ??= start;
+      return true;
+    };
+    const out = decoder.decode(image.subarray(pos), flush);
+    if (!out.ok && x.message() === 0) {
+      extraError = new CpioError("DECOMPRESSOR", out.message ?? "decompressor failed", {
+        offset: start,
+      });
     }
-    for (const m of out.messages) messages.push(m);
-    if (out.failed && x.message() === 0) {
-      extraError = new CpioError("DECOMPRESSOR", out.failed, { offset: start });
-    }
-    members.push({ offset: start, compression: kind, consumed: out.consumed, output: data.length });
-    x.memberEnd(BigInt(out.consumed), extraError ? 0 : 1);
-    pos += out.consumed;
+    // a my_inptr past the end (a gzip member without its 8-byte trailer)
+    // would send the kernel past its buffer: the image ends there
+    const consumed = Math.min(out.consumed, image.length - pos);
+    members.push({ offset: start, compression: kind, consumed, output });
+    x.memberEnd(BigInt(consumed), extraError ? 0 : 1);
+    pos += consumed;
     // after a member the plain walk resumes: NUL padding, plain archives, members
     while (pos < image.length && x.message() === 0) {
       const n = core.load(image.subarray(pos, pos + cap));
@@ -319,6 +329,7 @@ export async function unpackOutcome(
     }
   }
 
+  for (const d of used) d.release?.();
   const code = x.unpackEnd();
   const result = buildResult(core, warnBase, counts0, bytes0, inputBytes, messages, members);
   let error: CpioError | null = extraError;
