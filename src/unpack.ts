@@ -107,8 +107,29 @@ export interface UnpackResult {
   warningCount: number;
   /** What the kernel would log while unpacking (pr_err lines, decompressor messages). */
   messages: KernelMessage[];
-  /** The compressed members met, in order. */
-  members: { offset: number; compression: Compression; consumed: number; output: number }[];
+  /** The parts of the image as the kernel's member walk met them, in order. */
+  segments: Segment[];
+}
+
+/**
+ * A part of an image: a compressed member, or a run of plain archives and
+ * NUL padding between members (the kernel walks both in the same loop).
+ */
+export interface Segment {
+  /** Offset in the image. */
+  offset: number;
+  /** Bytes of the image it covers (for a member: the decoder's my_inptr). */
+  length: number;
+  /** The compression, or `"none"` for plain archives and padding. */
+  compression: Compression | "none";
+  /** Bytes the cpio parser saw: the decompressed size, or `length`. */
+  output: number;
+  /** `TRAILER!!!` entries inside: the archives that ended. */
+  archives: number;
+  /** Entries inside (trailers not counted). */
+  entries: number;
+  /** NUL bytes between this segment and the next one (or the end). */
+  padding: number;
 }
 
 /** @internal The outcome with the error returned, not thrown. */
@@ -230,7 +251,61 @@ export async function unpackOutcome(
   const now = options.now ?? Date.now() / 1000;
   const cap = core.inputSize - PATH_AREA;
   const messages: KernelMessage[] = [];
-  const members: UnpackResult["members"] = [];
+  const segments: Segment[] = [];
+  // the run being walked: where it starts, its first non-NUL byte, and the
+  // entries and trailers before it
+  let segStart = 0;
+  let segFirst = -1;
+  let segEntries = 0;
+  let segTrailers = 0;
+  const seek = (bytes: Uint8Array, from: number, abs: number): void => {
+    if (segFirst >= 0) return;
+    for (let i = from; i < bytes.length; i++) {
+      if (bytes[i] !== 0) {
+        segFirst = abs + i;
+        return;
+      }
+    }
+  };
+  const endSegment = (
+    end: number,
+    compression: Compression | "none",
+    output: number | null,
+  ): void => {
+    const entries = x.entryIndex();
+    const trailers = x.count(7);
+    if (compression !== "none") {
+      segments.push({
+        offset: segStart,
+        length: end - segStart,
+        compression,
+        output: output!,
+        archives: trailers - segTrailers,
+        entries: entries - segEntries - (trailers - segTrailers),
+        padding: 0,
+      });
+    } else if (segFirst >= 0 && segFirst < end) {
+      // NULs before a plain archive follow the previous segment
+      const last = segments[segments.length - 1];
+      if (last) last.padding += segFirst - segStart;
+      segments.push({
+        offset: segFirst,
+        length: end - segFirst,
+        compression,
+        output: end - segFirst,
+        archives: trailers - segTrailers,
+        entries: entries - segEntries - (trailers - segTrailers),
+        padding: 0,
+      });
+    } else {
+      const last = segments[segments.length - 1];
+      if (last) last.padding += end - segStart;
+    }
+    segStart = end;
+    segFirst = -1;
+    segEntries = entries;
+    segTrailers = trailers;
+  };
   let inputBytes = 0;
   let errorMember: number | undefined;
   let extraError: CpioError | null = null;
@@ -239,25 +314,31 @@ export async function unpackOutcome(
   const bytes0 = Number(x.bytesWritten());
 
   x.unpackBegin(BigInt(Math.floor(now)), profileFlags(profile));
+  segEntries = x.entryIndex();
+  segTrailers = x.count(7);
 
   // The plain walk runs in the core; at a compressed member the rest of the
   // image is gathered and members are decompressed one by one.
   let pending: Uint8Array | null = null;
+  const size = typeof source === "string" || source instanceof URL
+    ? (await Deno.stat(source)).size
+    : null;
   const it = chunksOf(source, options.readSize);
   outer: for await (const chunk of it) {
     inputBytes += chunk.length;
+    seek(chunk, 0, inputBytes - chunk.length);
     let off = 0;
     while (off < chunk.length) {
       const n = core.load(chunk.subarray(off, off + cap));
       const st = x.feedPlain(n);
       if (st === 1) break outer;
       if (st === 2) {
-        const rest: Uint8Array[] = [chunk.slice(off + x.stopPos())];
-        for await (const more of it) {
-          inputBytes += more.length;
-          rest.push(more.slice());
-        }
-        pending = concat(rest);
+        const first = chunk.subarray(off + x.stopPos());
+        // a file's size says how much is left: one buffer, no second copy
+        const left = size === null ? null : size - (inputBytes - first.length);
+        const rest = await gatherRest(first, it, left);
+        inputBytes += rest.length - first.length;
+        pending = rest;
         break outer;
       }
       off += n;
@@ -270,6 +351,7 @@ export async function unpackOutcome(
   const used = new Set<MemberDecoder>();
   while (image !== null && pos < image.length && x.message() === 0 && extraError === null) {
     const start = Number(x.offset());
+    endSegment(start, "none", null);
     const kind = detectCompression(image.subarray(pos));
     if (kind === null) {
       x.setMessage(9, BigInt(start));
@@ -314,8 +396,9 @@ export async function unpackOutcome(
     // a my_inptr past the end (a gzip member without its 8-byte trailer)
     // would send the kernel past its buffer: the image ends there
     const consumed = Math.min(out.consumed, image.length - pos);
-    members.push({ offset: start, compression: kind, consumed, output });
     x.memberEnd(BigInt(consumed), extraError ? 0 : 1);
+    endSegment(start + consumed, kind, output);
+    if (x.message() === 0) seek(image, pos + consumed, start - pos);
     pos += consumed;
     // after a member the plain walk resumes: NUL padding, plain archives, members
     while (pos < image.length && x.message() === 0) {
@@ -330,8 +413,11 @@ export async function unpackOutcome(
   }
 
   for (const d of used) d.release?.();
+  // the plain run the walk was in when it stopped (at an error: up to there)
+  if (x.message() === 0 && extraError === null) endSegment(inputBytes, "none", null);
+  else if (segStart < Number(x.offset())) endSegment(Number(x.offset()), "none", null);
   const code = x.unpackEnd();
-  const result = buildResult(core, warnBase, counts0, bytes0, inputBytes, messages, members);
+  const result = buildResult(core, warnBase, counts0, bytes0, inputBytes, messages, segments);
   let error: CpioError | null = extraError;
   if (code !== 0 && error === null) {
     const errCode = MESSAGE_CODES[code] ?? "BAD_MAGIC";
@@ -354,6 +440,35 @@ export async function unpackOutcome(
     });
   }
   return { result, error };
+}
+
+// The rest of a source from `first` on, in one buffer.
+async function gatherRest(
+  first: Uint8Array,
+  it: AsyncIterator<Uint8Array>,
+  expected: number | null,
+): Promise<Uint8Array> {
+  if (expected !== null && expected >= first.length) {
+    let buf = new Uint8Array(expected);
+    buf.set(first);
+    let n = first.length;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      const c = r.value;
+      if (n + c.length > buf.length) buf = concat([buf.subarray(0, n), c]);
+      else buf.set(c, n);
+      n += c.length;
+    }
+    return n === buf.length ? buf : buf.subarray(0, n);
+  }
+  const parts: Uint8Array[] = [first.slice()];
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    parts.push(r.value.slice());
+  }
+  return concat(parts);
 }
 
 function unconfigured(profile: KernelProfile, kind: Compression, offset: number): CpioError {
@@ -382,7 +497,7 @@ function buildResult(
   bytes0: number,
   inputBytes: number,
   messages: KernelMessage[],
-  members: UnpackResult["members"],
+  segments: Segment[],
 ): UnpackResult {
   const x = core.x;
   const c = countsOf(core).map((v, k) => v - counts0[k]!);
@@ -419,6 +534,6 @@ function buildResult(
     warnings,
     warningCount: total - warnBase,
     messages,
-    members,
+    segments,
   };
 }

@@ -30,8 +30,7 @@ export class WasmDecoder<X extends DecoderExports = DecoderExports> {
   #flush: Flush | null = null;
   #stopped = false;
   // the image copied last: its buffer, where it starts, its length, where it is
-  #loaded: { buffer: ArrayBufferLike; offset: number; length: number; ptr: number } | null =
-    null;
+  #loaded: { buffer: ArrayBufferLike; offset: number; length: number; ptr: number } | null = null;
 
   constructor(base64: string) {
     const module = new WebAssembly.Module(decodeBase64(base64));

@@ -101,7 +101,9 @@ function gunzipWhole(buf: Uint8Array, p: number, flush: Flush): DecodeResult {
     consumed = p + r.engine.bytesWritten + 8;
   } catch (e) {
     consumed = buf.length + 8;
-    failure = (e as { code?: string }).code === "Z_BUF_ERROR" ? "read error" : "uncompression error";
+    failure = (e as { code?: string }).code === "Z_BUF_ERROR"
+      ? "read error"
+      : "uncompression error";
     try {
       output = zlib.inflateRawSync(body, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     } catch {
