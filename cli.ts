@@ -60,6 +60,10 @@ Commands:
       --profile P       linux-6.1 (default), linux-6.12, linux-7.0
       --cmdline WORDS   kernel command line (root= makes rootfs a ramfs)
   list IMAGE            cpio -tv style listing of every archive in IMAGE [--json]
+  segments IMAGE...     the image's members as the kernel walks them: offset,
+                        length, compression, decompressed size, archives and
+                        entries inside, and where the kernel stops and why
+      --json --profile P --cmdline WORDS
   pack LIST -o OUT      build an archive from a gen_init_cpio list
       --format newc|crc  --mtime N  --align N
   manifest IMAGE...     the kernel oracle's path lines for the tree the kernel
@@ -90,6 +94,8 @@ export async function main(args: string[], io: CliIo = denoIo()): Promise<number
     switch (command) {
       case "unpack":
         return await cmdUnpack(rest, io);
+      case "segments":
+        return await cmdSegments(rest, io);
       case "list":
         return await cmdList(rest, io);
       case "pack":
@@ -176,7 +182,13 @@ async function cmdUnpack(args: string[], io: CliIo): Promise<number> {
   if (r) {
     const c = r.counts;
     out += `  read      ${r.inputBytes} bytes${
-      r.members.length ? ` (${r.members.map((m) => m.compression).join(", ")} members)` : ""
+      r.segments.some((s) => s.compression !== "none")
+        ? ` (${
+          r.segments.filter((s) => s.compression !== "none").map((s) =>
+            s.compression
+          ).join(", ")
+        } members)`
+        : ""
     }\n`;
     out +=
       `  entries   ${r.entries} headers: ${c.files} files, ${c.dirs} dirs, ${c.symlinks} symlinks, ` +
@@ -280,6 +292,77 @@ function listLine(e: ListEntry): string {
   return `${modeString(e.mode)} ${String(e.nlink).padStart(3)} ${String(e.uid).padEnd(8)} ${
     String(e.gid).padEnd(8)
   } ${size} ${dateOf(e.mtime)} ${escapeBytes(e.nameBytes)}${target}\n`;
+}
+
+async function cmdSegments(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      profile: { type: "string" },
+      cmdline: { type: "string" },
+    },
+  });
+  if (positionals.length === 0) {
+    io.stderr("ramroot segments: expected IMAGE\n");
+    return 2;
+  }
+  const profile = profileOf(values.profile);
+  // the whole boot-time unpack, so that the stop is where the kernel's is
+  // (a full rootfs included)
+  const root = await populateRootfs(positionals.map((a) => sourceOf(a, io)), {
+    profile,
+    cmdline: values.cmdline ?? "",
+  });
+  const segments = root.initrd?.segments ?? [];
+  const size = root.initrd?.inputBytes ?? 0;
+  const e = root.error;
+  const stop = e === null ? null : {
+    message: e.kernelMessage,
+    code: e.code,
+    offset: e.offset,
+    ...(e.member !== undefined ? { member: e.member } : {}),
+  };
+  if (values.json) {
+    io.stdout(
+      JSON.stringify({ image: positionals, size, profile, segments, stop }, null, 2) + "\n",
+    );
+    return e ? 1 : 0;
+  }
+  const rows = [
+    ["#", "offset", "length", "compression", "output", "archives", "entries", "padding"],
+  ];
+  segments.forEach((g, i) => {
+    rows.push([
+      String(i + 1),
+      String(g.offset),
+      String(g.length),
+      g.compression,
+      String(g.output),
+      String(g.archives),
+      String(g.entries),
+      String(g.padding),
+    ]);
+  });
+  const widths = rows[0]!.map((_, k) => Math.max(...rows.map((r) => r[k]!.length)));
+  let out = `ramroot segments: ${positionals.join(" + ")} (${size} bytes, ${profile})\n`;
+  for (const r of rows) {
+    out += "  " + r.map((c, k) => k === 3 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))
+      .join("  ").trimEnd() +
+      "\n";
+  }
+  if (stop === null) out += "kernel: unpacks the whole image\n";
+  else {
+    const where = stop.member !== undefined
+      ? `offset ${stop.offset} of the member at ${stop.member}`
+      : `offset ${stop.offset}`;
+    out += `kernel: stops at ${where}: ${stop.message}\n`;
+    const entry = e?.entry;
+    if (entry?.name !== undefined) out += `  in entry ${entry.index} "${entry.name}"\n`;
+  }
+  io.stdout(out);
+  return e ? 1 : 0;
 }
 
 async function cmdList(args: string[], io: CliIo): Promise<number> {

@@ -54,6 +54,7 @@ export {
   unpack,
   type UnpackCounts,
   type UnpackOptions,
+  type Segment,
   type UnpackResult,
   type UnpackSource,
   type Warning,
