@@ -95,7 +95,9 @@ export async function populateRootfs(
       ? "Unpacking initramfs..."
       : "Trying to unpack rootfs image as initramfs...",
   });
-  const r = await unpackOutcome(fs, concatSources(images), { profile, now });
+  // one image goes as it is, so that a file stays a file (read as needed)
+  const source = images.length === 1 ? images[0]! : concatSources(images);
+  const r = await unpackOutcome(fs, source, { profile, now });
   messages.push(...r.result.messages);
   if (r.error) {
     messages.push(

@@ -14,6 +14,7 @@ import { coreOf, PATH_AREA, type Superblock } from "./superblock.ts";
 import type { Core } from "./wasm_core.ts";
 import { detectCompression } from "./decompress.ts";
 import { DECODERS, type MemberDecoder } from "./decoders/mod.ts";
+import type { ImageReader } from "./decoders/types.ts";
 import { concat } from "./_bytes.ts";
 
 /** What can be unpacked: bytes, a stream or iterable of chunks, or a file path. */
@@ -319,7 +320,7 @@ export async function unpackOutcome(
 
   // The plain walk runs in the core; at a compressed member the rest of the
   // image is gathered and members are decompressed one by one.
-  let pending: Uint8Array | null = null;
+  let rest: Rest | null = null;
   const size = typeof source === "string" || source instanceof URL
     ? (await Deno.stat(source)).size
     : null;
@@ -334,11 +335,15 @@ export async function unpackOutcome(
       if (st === 1) break outer;
       if (st === 2) {
         const first = chunk.subarray(off + x.stopPos());
-        // a file's size says how much is left: one buffer, no second copy
-        const left = size === null ? null : size - (inputBytes - first.length);
-        const rest = await gatherRest(first, it, left);
-        inputBytes += rest.length - first.length;
-        pending = rest;
+        const at = inputBytes - first.length;
+        if (size !== null && size > at) {
+          // a file stays a file: members read it as they go
+          rest = Rest.ofFile(source as string | URL, at, size - at);
+          inputBytes = size;
+        } else {
+          rest = Rest.ofBytes(await gatherRest(first, it, null), at);
+          inputBytes = at + rest.length;
+        }
         break outer;
       }
       off += n;
@@ -346,70 +351,77 @@ export async function unpackOutcome(
   }
 
   // Members (and whatever follows them) of the rest of the image.
-  const image = pending;
   let pos = 0;
   const used = new Set<MemberDecoder>();
-  while (image !== null && pos < image.length && x.message() === 0 && extraError === null) {
-    const start = Number(x.offset());
-    endSegment(start, "none", null);
-    const kind = detectCompression(image.subarray(pos));
-    if (kind === null) {
-      x.setMessage(9, BigInt(start));
-      break;
-    }
-    if (!profile.compressions.includes(kind)) {
-      extraError = unconfigured(profile, kind, start);
-      break;
-    }
-    const decoder = DECODERS[kind];
-    if (decoder === undefined) {
-      extraError = new CpioError(
-        "UNSUPPORTED_COMPRESSION",
-        `ramroot cannot decompress ${kind} members`,
-        { offset: start },
-      );
-      break;
-    }
-    used.add(decoder);
-    x.memberBegin();
-    // flush_buffer(): each output buffer of the decoder is one kernel buffer
-    let output = 0;
-    const flush = (chunk: Uint8Array): boolean => {
-      if (x.message() !== 0) return false;
-      output += chunk.length;
-      let p = 0;
-      do {
-        const n = core.load(chunk.subarray(p, p + cap));
-        p += n;
-        x.feedMember(n, p === chunk.length ? 1 : 0);
-      } while (p < chunk.length && x.message() === 0);
-      // offsets of messages raised inside the member are member-relative
-      if (x.message() !== 0) errorMember ??= start;
-      return true;
-    };
-    const out = decoder.decode(image.subarray(pos), flush);
-    if (!out.ok && x.message() === 0) {
-      extraError = new CpioError("DECOMPRESSOR", out.message ?? "decompressor failed", {
-        offset: start,
-      });
-    }
-    // a my_inptr past the end (a gzip member without its 8-byte trailer)
-    // would send the kernel past its buffer: the image ends there
-    const consumed = Math.min(out.consumed, image.length - pos);
-    x.memberEnd(BigInt(consumed), extraError ? 0 : 1);
-    endSegment(start + consumed, kind, output);
-    if (x.message() === 0) seek(image, pos + consumed, start - pos);
-    pos += consumed;
-    // after a member the plain walk resumes: NUL padding, plain archives, members
-    while (pos < image.length && x.message() === 0) {
-      const n = core.load(image.subarray(pos, pos + cap));
-      const st = x.feedPlain(n);
-      if (st === 2) {
-        pos += x.stopPos();
+  try {
+    while (rest !== null && pos < rest.length && x.message() === 0 && extraError === null) {
+      const start = Number(x.offset());
+      endSegment(start, "none", null);
+      const kind = detectCompression(rest.at(pos, 2));
+      if (kind === null) {
+        x.setMessage(9, BigInt(start));
         break;
       }
-      pos += n;
+      if (!profile.compressions.includes(kind)) {
+        extraError = unconfigured(profile, kind, start);
+        break;
+      }
+      const decoder = DECODERS[kind];
+      if (decoder === undefined) {
+        extraError = new CpioError(
+          "UNSUPPORTED_COMPRESSION",
+          `ramroot cannot decompress ${kind} members`,
+          { offset: start },
+        );
+        break;
+      }
+      used.add(decoder);
+      x.memberBegin();
+      // flush_buffer(): each output buffer of the decoder is one kernel buffer
+      let output = 0;
+      const flush = (chunk: Uint8Array): boolean => {
+        if (x.message() !== 0) return false;
+        output += chunk.length;
+        let p = 0;
+        do {
+          const n = core.load(chunk.subarray(p, p + cap));
+          p += n;
+          x.feedMember(n, p === chunk.length ? 1 : 0);
+        } while (p < chunk.length && x.message() === 0);
+        // offsets of messages raised inside the member are member-relative
+        if (x.message() !== 0) errorMember ??= start;
+        return true;
+      };
+      const reader = decoder.decodeReader ? rest.reader(pos) : null;
+      const out = reader
+        ? decoder.decodeReader!(reader, flush)
+        : decoder.decode(rest.bytes().subarray(pos), flush);
+      if (!out.ok && x.message() === 0) {
+        extraError = new CpioError("DECOMPRESSOR", out.message ?? "decompressor failed", {
+          offset: start,
+        });
+      }
+      // a my_inptr past the end (a gzip member without its 8-byte trailer)
+      // would send the kernel past its buffer: the image ends there
+      const consumed = Math.min(out.consumed, rest.length - pos);
+      x.memberEnd(BigInt(consumed), extraError ? 0 : 1);
+      endSegment(start + consumed, kind, output);
+      pos += consumed;
+      // after a member the plain walk resumes: NUL padding, plain archives, members
+      while (pos < rest.length && x.message() === 0) {
+        const w = rest.at(pos, cap);
+        seek(w, 0, rest.base + pos);
+        const n = core.load(w);
+        const st = x.feedPlain(n);
+        if (st === 2) {
+          pos += x.stopPos();
+          break;
+        }
+        pos += n;
+      }
     }
+  } finally {
+    rest?.close();
   }
 
   for (const d of used) d.release?.();
@@ -469,6 +481,93 @@ async function gatherRest(
     parts.push(r.value.slice());
   }
   return concat(parts);
+}
+
+/** The image from its first compressed member on: in memory, or in its file. */
+class Rest {
+  /** Absolute offset of the first byte. */
+  readonly base: number;
+  readonly length: number;
+  #bytes: Uint8Array | null;
+  #file: Deno.FsFile | null;
+  #win = new Uint8Array(0);
+  #winPos = 0;
+
+  private constructor(
+    base: number,
+    length: number,
+    bytes: Uint8Array | null,
+    file: Deno.FsFile | null,
+  ) {
+    this.base = base;
+    this.length = length;
+    this.#bytes = bytes;
+    this.#file = file;
+  }
+
+  static ofBytes(bytes: Uint8Array, base = 0): Rest {
+    return new Rest(base, bytes.length, bytes, null);
+  }
+
+  static ofFile(path: string | URL, base: number, length: number): Rest {
+    return new Rest(base, length, null, Deno.openSync(path, { read: true }));
+  }
+
+  #read(pos: number, into: Uint8Array): number {
+    const f = this.#file!;
+    f.seekSync(this.base + pos, Deno.SeekMode.Start);
+    let n = 0;
+    while (n < into.length) {
+      const k = f.readSync(into.subarray(n));
+      if (k === null || k === 0) break;
+      n += k;
+    }
+    return n;
+  }
+
+  /** Up to `n` bytes at `pos` (fewer at the end); valid until the next call. */
+  at(pos: number, n: number): Uint8Array {
+    const end = Math.min(pos + n, this.length);
+    if (this.#bytes) return this.#bytes.subarray(pos, end);
+    if (pos < this.#winPos || end > this.#winPos + this.#win.length) {
+      const size = Math.min(Math.max(n, 1 << 20), this.length - pos);
+      const buf = this.#win.buffer.byteLength >= size
+        ? new Uint8Array(this.#win.buffer, 0, size)
+        : new Uint8Array(size);
+      this.#win = buf.subarray(0, this.#read(pos, buf));
+      this.#winPos = pos;
+    }
+    return this.#win.subarray(pos - this.#winPos, end - this.#winPos);
+  }
+
+  /** A reader from `pos`, or null when the bytes are in memory anyway. */
+  reader(pos: number): ImageReader | null {
+    if (this.#bytes) return null;
+    return {
+      length: this.length - pos,
+      read: (p, into) =>
+        this.#read(
+          pos + p,
+          into.subarray(0, Math.max(0, Math.min(into.length, this.length - pos - p))),
+        ),
+    };
+  }
+
+  /** All of it in memory (read once, on demand). */
+  bytes(): Uint8Array {
+    if (this.#bytes === null) {
+      const all = new Uint8Array(this.length);
+      const n = this.#read(0, all);
+      this.#bytes = all.subarray(0, n);
+      this.close();
+    }
+    return this.#bytes;
+  }
+
+  close(): void {
+    this.#file?.close();
+    this.#file = null;
+  }
 }
 
 function unconfigured(profile: KernelProfile, kind: Compression, offset: number): CpioError {

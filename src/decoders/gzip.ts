@@ -11,7 +11,7 @@
 // whatever the member holds.
 
 import zlib from "node:zlib";
-import type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
+import type { DecodeResult, Flush, ImageReader, MemberDecoder } from "./types.ts";
 
 /** The kernel's output buffer for gunzip() without an outbuf. */
 export const GZIP_FLUSH_SIZE = 0x8000;
@@ -34,19 +34,70 @@ interface ZlibHandle {
 }
 
 /** The gzip decoder. */
-export const gzip: MemberDecoder = { decode: gunzip };
+export const gzip: MemberDecoder = {
+  decode: (buf, flush) => gunzip(bytesReader(buf), flush),
+  decodeReader: gunzip,
+};
 
-function gunzip(buf: Uint8Array, flush: Flush): DecodeResult {
+// Input read in windows of this size.
+const WINDOW = 1 << 20;
+
+function bytesReader(buf: Uint8Array): ImageReader {
+  return {
+    length: buf.length,
+    read(pos, into) {
+      const n = Math.min(into.length, buf.length - pos);
+      if (n <= 0) return 0;
+      into.set(buf.subarray(pos, pos + n));
+      return n;
+    },
+  };
+}
+
+// A reader's bytes as consecutive windows; a window is `bytes` from `start`.
+class Windows {
+  bytes: Uint8Array = new Uint8Array(0);
+  start = 0;
+  #reader: ImageReader;
+  #buf: Uint8Array;
+
+  constructor(reader: ImageReader, size: number) {
+    this.#reader = reader;
+    this.#buf = new Uint8Array(Math.min(size, Math.max(reader.length, 16)));
+  }
+
+  /** Makes the window start at `pos`; false at the end of the input. */
+  load(pos: number): boolean {
+    let n = 0;
+    while (n < this.#buf.length) {
+      const k = this.#reader.read(pos + n, this.#buf.subarray(n));
+      if (k <= 0) break;
+      n += k;
+    }
+    this.start = pos;
+    this.bytes = this.#buf.subarray(0, n);
+    return n > 0;
+  }
+}
+
+function gunzip(input: ImageReader, flush: Flush): DecodeResult {
+  const win = new Windows(input, WINDOW);
+  win.load(0);
+  const buf = win.bytes;
   if (buf.length < 10 || buf[0] !== 0x1f || buf[1] !== 0x8b || buf[2] !== 0x08) {
     return { consumed: 0, ok: false, message: "Not a gzip file" };
   }
   let p = 10;
   if ((buf[3]! & 0x08) !== 0) {
-    // the name must end inside the buffer
+    // the name must end inside the image
     for (;;) {
-      if (p >= buf.length) return { consumed: 0, ok: false, message: "header error" };
-      if (buf[p++] === 0) break;
+      if (p >= win.start + win.bytes.length) {
+        if (!win.load(p)) return { consumed: 0, ok: false, message: "header error" };
+      }
+      if (win.bytes[p - win.start] === 0) break;
+      p++;
     }
+    p++;
   }
   const stream = zlib.createInflateRaw() as unknown as {
     _handle?: ZlibHandle;
@@ -55,31 +106,52 @@ function gunzip(buf: Uint8Array, flush: Flush): DecodeResult {
   const handle = stream._handle;
   const state = stream._writeState;
   if (handle === undefined || typeof handle.writeSync !== "function" || state === undefined) {
-    return gunzipWhole(buf, p, flush);
+    const all = new Uint8Array(input.length);
+    input.read(0, all);
+    return gunzipWhole(all, p, flush);
   }
   let error: string | null = null;
   handle.onerror = (message) => {
     error ??= message;
   };
   const out = new Uint8Array(GZIP_FLUSH_SIZE);
-  let inOff = p;
+  if (p >= win.start + win.bytes.length || p < win.start) win.load(p);
+  let inOff = p - win.start; // in the window
+  let outLen = 0; // the kernel flushes only full buffers, but at the end
+  const flushOut = (): boolean => outLen === 0 || flush(out.subarray(0, outLen));
   try {
     for (;;) {
-      handle.writeSync(Z_NO_FLUSH, buf, inOff, buf.length - inOff, out, 0, out.length);
-      const produced = out.length - state[0]!;
-      inOff = buf.length - state[1]!;
-      if (produced > 0 && !flush(out.subarray(0, produced))) {
-        return { consumed: inOff + 8, ok: false, message: "write error" };
+      const w = win.bytes;
+      const room = out.length - outLen;
+      handle.writeSync(Z_NO_FLUSH, w, inOff, w.length - inOff, out, outLen, room);
+      outLen += room - state[0]!;
+      inOff = w.length - state[1]!;
+      const at = win.start + inOff;
+      if (error !== null) {
+        flushOut();
+        return { consumed: at + 8, ok: false, message: "uncompression error" };
       }
-      if (error !== null) return { consumed: inOff + 8, ok: false, message: "uncompression error" };
-      if (produced === 0) break;
+      if (outLen === out.length) {
+        if (!flushOut()) return { consumed: at + 8, ok: false, message: "write error" };
+        outLen = 0;
+        continue;
+      }
+      // room left: the stream ended, or this window is used up
+      if (inOff < w.length) {
+        if (!flushOut()) return { consumed: at + 8, ok: false, message: "write error" };
+        return { consumed: at + 8, ok: true };
+      }
+      if (win.load(at)) {
+        inOff = 0;
+        continue;
+      }
+      // the image ends: a stream that ended exactly here, or a cut one
+      handle.writeSync(Z_FINISH, w, inOff, 0, out, outLen, out.length - outLen);
+      const ok = flushOut();
+      if (error !== null) return { consumed: at + 8, ok: false, message: "read error" };
+      if (!ok) return { consumed: at + 8, ok: false, message: "write error" };
+      return { consumed: at + 8, ok: true };
     }
-    // no progress: the stream ended, or the input ran out in the middle of it
-    if (inOff === buf.length) {
-      handle.writeSync(Z_FINISH, buf, inOff, 0, out, 0, out.length);
-      if (error !== null) return { consumed: inOff + 8, ok: false, message: "read error" };
-    }
-    return { consumed: inOff + 8, ok: true };
   } finally {
     handle.close();
   }

@@ -22,10 +22,23 @@ export interface DecodeResult {
   message?: string;
 }
 
+/**
+ * The rest of an image that stays in a file: bytes are read on demand, so a
+ * decoder that can take its input in pieces never holds the whole member.
+ */
+export interface ImageReader {
+  /** Bytes from the member's first byte to the end of the image. */
+  readonly length: number;
+  /** Reads up to `into.length` bytes at `pos`; returns how many (0 at the end). */
+  read(pos: number, into: Uint8Array): number;
+}
+
 /** One of the kernel's decompressors. */
 export interface MemberDecoder {
   /** Decodes the member at the start of `input` (which runs to the end of the image). */
   decode(input: Uint8Array, flush: Flush): DecodeResult;
+  /** The same, reading its input from `input` as it goes (when the decoder can). */
+  decodeReader?(input: ImageReader, flush: Flush): DecodeResult;
   /**
    * Called when the image is done: the decoder forgets the copy of it that
    * lets later members of the same image be decoded without copying again.
