@@ -13,7 +13,7 @@
 // without copies on this side.
 
 import { decodeBase64 } from "../_base64.ts";
-import type { DecodeResult, Flush } from "./types.ts";
+import type { DecodeResult, Flush, ImageReader } from "./types.ts";
 
 /** The exports every decoder module has. */
 export interface DecoderExports {
@@ -33,7 +33,7 @@ export class WasmDecoder<X extends DecoderExports = DecoderExports> {
   #loaded: { buffer: ArrayBufferLike; offset: number; length: number; ptr: number } | null = null;
 
   constructor(base64: string) {
-    const module = new WebAssembly.Module(decodeBase64(base64));
+    const module = new WebAssembly.Module(decodeBase64(base64) as Uint8Array<ArrayBuffer>);
     const instance = new WebAssembly.Instance(module, {
       env: {
         flush: (ptr: number, len: number): number => {
@@ -53,6 +53,23 @@ export class WasmDecoder<X extends DecoderExports = DecoderExports> {
   /** Forgets the copied image (the memory stays with the module for the next). */
   release(): void {
     this.#loaded = null;
+  }
+
+  /**
+   * Like {@linkcode run}, reading the input from a file straight into the
+   * module's memory (no copy of the image on the JavaScript side).
+   */
+  runReader(input: ImageReader, flush: Flush, messages: Record<number, string>): DecodeResult {
+    const ptr = this.x.inputBuffer(input.length) >>> 0;
+    const view = new Uint8Array(this.x.memory.buffer, ptr, input.length);
+    let n = 0;
+    while (n < view.length) {
+      const k = input.read(n, view.subarray(n));
+      if (k <= 0) break;
+      n += k;
+    }
+    this.#loaded = null;
+    return this.#decodeAt(ptr, n, flush, messages);
   }
 
   /**
@@ -77,11 +94,20 @@ export class WasmDecoder<X extends DecoderExports = DecoderExports> {
         ptr,
       };
     }
+    return this.#decodeAt(ptr, input.length, flush, messages);
+  }
+
+  #decodeAt(
+    ptr: number,
+    len: number,
+    flush: Flush,
+    messages: Record<number, string>,
+  ): DecodeResult {
     this.#flush = flush;
     this.#stopped = false;
     let code: number;
     try {
-      code = this.x.decode(ptr, input.length);
+      code = this.x.decode(ptr, len);
     } finally {
       this.#flush = null;
     }
