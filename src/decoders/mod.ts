@@ -4,10 +4,14 @@
 import type { Compression } from "../profile.ts";
 import type { MemberDecoder } from "./types.ts";
 import { gzip } from "./gzip.ts";
+import { lz4 } from "./lz4.ts";
+import { lzo } from "./lzo.ts";
 
 /** The decoder of each compression format ramroot can read. */
 export const DECODERS: Partial<Record<Compression, MemberDecoder>> = {
   gzip,
+  lz4,
+  lzo,
 };
 
 export type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
