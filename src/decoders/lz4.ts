@@ -17,7 +17,7 @@
 
 import { WASM_BASE64 } from "./_lz4_wasm.ts";
 import { WasmDecoder } from "./_wasm.ts";
-import type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
+import type { DecodeResult, Flush, ImageReader, MemberDecoder } from "./types.ts";
 
 /** LZ4_DEFAULT_UNCOMPRESSED_CHUNK_SIZE: the output buffer, flushed once per chunk. */
 export const LZ4_CHUNK_SIZE = 8 << 20;
@@ -53,6 +53,10 @@ export const lz4: MemberDecoder = {
   decode(input: Uint8Array, flush: Flush): DecodeResult {
     module ??= new WasmDecoder(WASM_BASE64);
     return module.run(input, flush, MESSAGES);
+  },
+  decodeReader(input: ImageReader, flush: Flush): DecodeResult {
+    module ??= new WasmDecoder(WASM_BASE64);
+    return module.runReader(input, flush, MESSAGES);
   },
   release(): void {
     module?.release();

@@ -16,7 +16,7 @@
 
 import { WASM_BASE64 } from "./_lzo_wasm.ts";
 import { WasmDecoder } from "./_wasm.ts";
-import type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
+import type { DecodeResult, Flush, ImageReader, MemberDecoder } from "./types.ts";
 
 /** LZO_BLOCK_SIZE: the output buffer and the largest block. */
 export const LZO_BLOCK_SIZE = 256 * 1024;
@@ -61,6 +61,10 @@ export const lzo: MemberDecoder = {
   decode(input: Uint8Array, flush: Flush): DecodeResult {
     module ??= new WasmDecoder(WASM_BASE64);
     return module.run(input, flush, MESSAGES);
+  },
+  decodeReader(input: ImageReader, flush: Flush): DecodeResult {
+    module ??= new WasmDecoder(WASM_BASE64);
+    return module.runReader(input, flush, MESSAGES);
   },
   release(): void {
     module?.release();

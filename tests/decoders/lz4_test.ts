@@ -582,6 +582,38 @@ Deno.test("lz4.decode() finishes on random bytes after the magic", () => {
   }
 });
 
+// ---- reading a file image ------------------------------------------------------------------
+
+Deno.test("lz4.decodeReader() gives what lz4.decode() gives", () => {
+  const inputs = [
+    ...["small.lz4", "multi.lz4", "mixed.lz4", "frame.lz4"].map(vector),
+    concat(vector("small.lz4"), le32(8), new TextEncoder().encode("junkjunk")),
+  ];
+  for (const input of inputs) {
+    const want = decode(input);
+    lz4.release?.();
+    const reader = {
+      length: input.length,
+      read(pos: number, into: Uint8Array): number {
+        // short reads, as a file may give
+        const n = Math.min(into.length, 4096, input.length - pos);
+        into.set(input.subarray(pos, pos + n));
+        return n;
+      },
+    };
+    const sizes: number[] = [];
+    const h = createHash("sha256");
+    const result = lz4.decodeReader!(reader, (chunk) => {
+      sizes.push(chunk.length);
+      h.update(chunk);
+      return true;
+    });
+    assert.deepEqual(result, want.result);
+    assert.deepEqual(sizes, want.sizes);
+    assert.equal(h.digest("hex"), want.sha256);
+  }
+});
+
 // ---- speed ---------------------------------------------------------------------------------
 
 Deno.test("lz4.decode() reads 64 MiB of output quickly and exactly", () => {

@@ -699,6 +699,38 @@ Deno.test("lzo.decode() agrees with the model of the kernel on random blocks", (
   assert.ok(decoded > 1000, `${decoded} of 4000 decoded`);
 });
 
+// ---- reading a file image ------------------------------------------------------------------
+
+Deno.test("lzo.decodeReader() gives what lzo.decode() gives", () => {
+  const inputs = [
+    ...["small.lzo", "multi.lzo", "nochecksum.lzo", "filter.lzo"].map(vector),
+    concat(vector("small.lzo"), vector("mixed.lzo")),
+  ];
+  for (const input of inputs) {
+    const want = decode(input);
+    lzo.release?.();
+    const reader = {
+      length: input.length,
+      read(pos: number, into: Uint8Array): number {
+        // short reads, as a file may give
+        const n = Math.min(into.length, 4096, input.length - pos);
+        into.set(input.subarray(pos, pos + n));
+        return n;
+      },
+    };
+    const sizes: number[] = [];
+    const h = createHash("sha256");
+    const result = lzo.decodeReader!(reader, (chunk) => {
+      sizes.push(chunk.length);
+      h.update(chunk);
+      return true;
+    });
+    assert.deepEqual(result, want.result);
+    assert.deepEqual(sizes, want.sizes);
+    assert.equal(h.digest("hex"), want.sha256);
+  }
+});
+
 // ---- speed ---------------------------------------------------------------------------------
 
 Deno.test("lzo.decode() reads 64 MiB of output quickly and exactly", () => {
