@@ -46,9 +46,18 @@ function denoIo(): CliIo {
   };
 }
 
+let pipeClosed = false;
+
 function writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void {
+  // `ramroot list IMAGE | head`: the reader went away, the rest is not wanted
+  if (pipeClosed) return;
   let b = enc.encode(text);
-  while (b.length > 0) b = b.subarray(w.writeSync(b));
+  try {
+    while (b.length > 0) b = b.subarray(w.writeSync(b));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+    pipeClosed = true;
+  }
 }
 
 const USAGE = `Usage: ramroot COMMAND [OPTIONS]
@@ -60,7 +69,7 @@ Commands:
       --profile P       linux-6.1 (default), linux-6.12, linux-7.0
       --cmdline WORDS   kernel command line (root= makes rootfs a ramfs)
   list IMAGE            cpio -tv style listing of every archive in IMAGE [--json]
-  segments IMAGE...     the image's members as the kernel walks them: offset,
+  segments [IMAGE...]   the image's members as the kernel walks them: offset,
                         length, compression, decompressed size, archives and
                         entries inside, and where the kernel stops and why
       --json --profile P --cmdline WORDS
@@ -304,17 +313,12 @@ async function cmdSegments(args: string[], io: CliIo): Promise<number> {
       cmdline: { type: "string" },
     },
   });
-  if (positionals.length === 0) {
-    io.stderr("ramroot segments: expected IMAGE\n");
-    return 2;
-  }
+  const sample = positionals.length === 0;
   const profile = profileOf(values.profile);
   // the whole boot-time unpack, so that the stop is where the kernel's is
   // (a full rootfs included)
-  const root = await populateRootfs(positionals.map((a) => sourceOf(a, io)), {
-    profile,
-    cmdline: values.cmdline ?? "",
-  });
+  const images = sample ? [sampleImage()] : positionals.map((a) => sourceOf(a, io));
+  const root = await populateRootfs(images, { profile, cmdline: values.cmdline ?? "" });
   const segments = root.initrd?.segments ?? [];
   const size = root.initrd?.inputBytes ?? 0;
   const e = root.error;
@@ -346,7 +350,8 @@ async function cmdSegments(args: string[], io: CliIo): Promise<number> {
     ]);
   });
   const widths = rows[0]!.map((_, k) => Math.max(...rows.map((r) => r[k]!.length)));
-  let out = `ramroot segments: ${positionals.join(" + ")} (${size} bytes, ${profile})\n`;
+  const what = sample ? "built-in sample" : positionals.join(" + ");
+  let out = `ramroot segments: ${what} (${size} bytes, ${profile})\n`;
   for (const r of rows) {
     out += "  " + r.map((c, k) => k === 3 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))
       .join("  ").trimEnd() +

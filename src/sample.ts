@@ -1,14 +1,15 @@
 // The built-in sample image of `ramroot unpack` with no arguments: a small
 // initramfs shaped like a real one (an early uncompressed microcode archive,
-// then the main archive with /init, a busybox with applet hard links, a
+// then the main archive, gzip-compressed, with /init, a busybox with applet hard links, a
 // merged-/usr symlink, device nodes), made in code so nothing opaque ships.
 
+import { gzipSync } from "node:zlib";
 import { type CpioEntry, writeCpio } from "./writer.ts";
 
 const T = 1700000000;
 const enc = new TextEncoder();
 
-/** Builds the sample image (two archives, each with a trailer). */
+/** Builds the sample image (a plain archive, then a gzip member; each archive with a trailer). */
 export function sampleImage(): Uint8Array {
   const early: CpioEntry[] = [
     { name: "kernel", mode: 0o40755, mtime: T, nlink: 2 },
@@ -47,8 +48,9 @@ export function sampleImage(): Uint8Array {
       ),
     },
   ];
+  // the main archive compressed, as mkinitramfs and dracut ship it
   const a = writeCpio(early, { padTo: 512 });
-  const b = writeCpio(main, { padTo: 512 });
+  const b = new Uint8Array(gzipSync(writeCpio(main, { padTo: 512 }), { level: 9 }));
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
