@@ -52,6 +52,8 @@ function ensureMemory(end: usize): bool {
 
 /** Room for `len` bytes of image (plus slack); the output buffer sits below it. */
 export function inputBuffer(len: u32): usize {
+  // more than 4 GiB of memory in all: out of reach of a 32-bit module
+  if (<usize>len > <usize>0xffffffff - INPUT - SLACK) return 0;
   if (!ensureMemory(INPUT + <usize>len + SLACK)) return 0;
   return INPUT;
 }
