@@ -1,0 +1,49 @@
+// Linear memory for the xz and lzma decoder modules: a bump heap above the
+// static data, holding the copied image and the dictionary (the kernel's
+// vmalloc()ed buffers). Nothing is freed one by one; a region that must grow
+// is extended in place when it is the topmost one, else moved to the top.
+// No objects: the stub runtime would place them at __heap_base too.
+
+let top: u64 = 0;
+
+// A region is 16 bytes of static data (`memory.data(16, 8)` in the module):
+// its start (u32 at 0) and its size in bytes (u64 at 8).
+
+/** Where the region starts. */
+// @ts-ignore: decorator
+@inline export function regionPtr(r: usize): usize {
+  return <usize>load<u32>(r);
+}
+
+/** How many bytes the region holds. */
+// @ts-ignore: decorator
+@inline export function regionSize(r: usize): u64 {
+  return load<u64>(r, 8);
+}
+
+function ensureMemory(end: u64): bool {
+  const have = (<u64>memory.size()) << 16;
+  if (end <= have) return true;
+  if (end > (<u64>65536 << 16)) return false;
+  const pages = <i32>((end - have + 0xffff) >> 16);
+  return memory.grow(pages) >= 0;
+}
+
+/**
+ * Makes region `r` hold at least `size` bytes (its contents are not kept when
+ * it moves). Returns false when the memory cannot grow: the kernel's vmalloc()
+ * failing.
+ */
+export function reserve(r: usize, size: u64): bool {
+  const cap = regionSize(r);
+  if (size <= cap) return true;
+  if (top == 0) top = (<u64>__heap_base + 15) & ~(<u64>15);
+  const ptr = <u64>regionPtr(r);
+  const start = cap > 0 && ((ptr + cap + 15) & ~(<u64>15)) == top ? ptr : top;
+  const end = start + size;
+  if (!ensureMemory(end)) return false;
+  store<u32>(r, <u32>start);
+  store<u64>(r, size, 8);
+  top = (end + 15) & ~(<u64>15);
+  return true;
+}
