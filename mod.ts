@@ -51,10 +51,10 @@ export {
 } from "./src/superblock.ts";
 export {
   type KernelMessage,
+  type Segment,
   unpack,
   type UnpackCounts,
   type UnpackOptions,
-  type Segment,
   type UnpackResult,
   type UnpackSource,
   type Warning,
