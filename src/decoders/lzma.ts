@@ -3,9 +3,11 @@
 // 64-bit size), an output buffer of MIN(size, dictionary) bytes flushed each
 // time it fills and once at the end, the end marker when the size is unknown,
 // and my_inptr = rc.ptr - rc.buffer: the header plus every byte the range
-// decoder pulled in. The decoder runs in WebAssembly (wasm/decoders/lzma.ts).
+// decoder pulled in. Buffers the kernel's vmalloc() refuses (0 bytes, 2 GiB
+// and more through an int, more than the machine's RAM) fail without a
+// message. The decoder runs in WebAssembly (wasm/decoders/lzma.ts).
 
-import { WasmDecoder } from "./_wasm.ts";
+import { type DecoderExports, WasmDecoder } from "./_wasm.ts";
 import { WASM_BASE64 } from "./_lzma_wasm.ts";
 import type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
 
@@ -24,7 +26,8 @@ export const LZMA_MESSAGES: Readonly<Record<number, string>> = {
  * The size of the buffers unlzma() flushes for a member whose header has
  * these sizes: the dictionary size (0 counts as 1) when the uncompressed size
  * is at least that, else the whole output at once. Undefined when the kernel
- * cannot allocate it (0 bytes, or 2 GiB and more through an int).
+ * cannot allocate it whatever its RAM (0 bytes, or 2 GiB and more through an
+ * int).
  *
  * @example
  * ```ts
@@ -44,11 +47,40 @@ export function lzmaFlushSize(
   return size === 0n || size >= 0x80000000n ? undefined : Number(size);
 }
 
-function createLzmaDecoder(): MemberDecoder {
-  let module: WasmDecoder | null = null;
+/** Options of {@linkcode createLzmaDecoder}. */
+export interface LzmaDecoderOptions {
+  /**
+   * totalram_pages() of the modelled machine: vmalloc() refuses an output
+   * buffer of more pages.
+   * @default {245268} (Debian 6.12 with 1 GiB of RAM, the kernel oracle's guest)
+   */
+  totalRamPages?: number;
+}
+
+interface LzmaExports extends DecoderExports {
+  setMemoryPages(pages: number): void;
+}
+
+/**
+ * Makes an lzma decoder for a machine with the given RAM.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createLzmaDecoder } from "./lzma.ts";
+ *
+ * const lzma = createLzmaDecoder({ totalRamPages: 262144 });
+ * const result = lzma.decode(new Uint8Array([0x5d, 0, 0]), () => true);
+ * assert.deepEqual(result, { consumed: 3, ok: false, message: "unexpected EOF" });
+ * ```
+ */
+export function createLzmaDecoder(options: LzmaDecoderOptions = {}): MemberDecoder {
+  const pages = options.totalRamPages ?? 245268;
+  let module: WasmDecoder<LzmaExports> | null = null;
   return {
     decode(input: Uint8Array, flush: Flush): DecodeResult {
-      module ??= new WasmDecoder(WASM_BASE64);
+      module ??= new WasmDecoder<LzmaExports>(WASM_BASE64);
+      module.x.setMemoryPages(Math.min(pages, 0xffffffff) >>> 0);
       return module.run(input, flush, LZMA_MESSAGES);
     },
     release(): void {

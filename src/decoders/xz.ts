@@ -3,8 +3,10 @@
 // limit of its own) over the rest of the image, output flushed in 4096-byte
 // buffers (XZ_IOBUF_SIZE), my_inptr = the end of the Stream Footer (padding
 // or a next member after it is left to the unpacker). Checks None and CRC32;
-// CRC64 and SHA-256 are XZ_OPTIONS_ERROR. The state machines run in
-// WebAssembly (wasm/decoders/xz.ts).
+// CRC64 and SHA-256 are XZ_OPTIONS_ERROR. The dictionary is vmalloc()ed at
+// its declared size, which fails ("XZ decompressor ran out of memory") beyond
+// the machine's RAM. The state machines run in WebAssembly
+// (wasm/decoders/xz.ts).
 
 import { type DecoderExports, WasmDecoder } from "./_wasm.ts";
 import { WASM_BASE64 } from "./_xz_wasm.ts";
@@ -43,11 +45,21 @@ export interface XzDecoderOptions {
    * @default {["x86", "arm64", "riscv"]} (Debian 6.12 amd64)
    */
   bcj?: readonly XzBcjFilter[];
+  /**
+   * totalram_pages() of the modelled machine: vmalloc() refuses a dictionary
+   * of more pages.
+   * @default {245268} (Debian 6.12 with 1 GiB of RAM, the kernel oracle's guest)
+   */
+  totalRamPages?: number;
 }
 
 interface XzExports extends DecoderExports {
   setBcjFilters(mask: number): void;
+  setMemoryPages(pages: number): void;
 }
+
+/** totalram_pages() of the kernel oracle's guest (Debian 6.12, 1 GiB). */
+export const DEFAULT_TOTAL_RAM_PAGES = 245268;
 
 const FILTER_IDS: Record<XzBcjFilter, number> = { x86: 4, arm64: 10, riscv: 11 };
 
@@ -68,11 +80,13 @@ const FILTER_IDS: Record<XzBcjFilter, number> = { x86: 4, arm64: 10, riscv: 11 }
 export function createXzDecoder(options: XzDecoderOptions = {}): MemberDecoder {
   let mask = 0;
   for (const f of options.bcj ?? XZ_BCJ_FILTERS["linux-6.12"]) mask |= 1 << FILTER_IDS[f];
+  const pages = options.totalRamPages ?? DEFAULT_TOTAL_RAM_PAGES;
   let module: WasmDecoder<XzExports> | null = null;
   return {
     decode(input: Uint8Array, flush: Flush): DecodeResult {
       if (module === null) module = new WasmDecoder<XzExports>(WASM_BASE64);
       module.x.setBcjFilters(mask);
+      module.x.setMemoryPages(Math.min(pages, 0xffffffff) >>> 0);
       return module.run(input, flush, XZ_MESSAGES);
     },
     release(): void {

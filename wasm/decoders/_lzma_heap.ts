@@ -6,6 +6,23 @@
 
 let top: u64 = 0;
 
+/**
+ * totalram_pages() of the modelled machine: vmalloc() refuses larger sizes
+ * outright ("vmalloc error: size %lu, exceeds total pages"), and a size of 0.
+ * The default is Debian 6.12's guest with 1 GiB (observed).
+ */
+export let totalRamPages: u32 = 245268;
+
+/** Sets the pages vmalloc() can never exceed. */
+export function setTotalRamPages(pages: u32): void {
+  totalRamPages = pages;
+}
+
+/** Whether the kernel's vmalloc(size) fails before it even tries. */
+export function vmallocRefuses(size: u64): bool {
+  return size == 0 || (size >> 12) > <u64>totalRamPages;
+}
+
 // A region is 16 bytes of static data (`memory.data(16, 8)` in the module):
 // its start (u32 at 0) and its size in bytes (u64 at 8).
 

@@ -31,7 +31,7 @@ import {
   SYMBOLS_BAD_DISTANCE,
   SYMBOLS_END_MARKER,
 } from "./_lzma_core";
-import { regionPtr, reserve } from "./_lzma_heap";
+import { regionPtr, reserve, setTotalRamPages, vmallocRefuses } from "./_lzma_heap";
 
 // @ts-ignore: decorator
 @external("env", "flush")
@@ -64,6 +64,11 @@ export function inputBuffer(len: u32): usize {
   return regionPtr(inRegion);
 }
 
+/** The modelled machine's RAM in pages: vmalloc() refuses more. */
+export function setMemoryPages(pages: u32): void {
+  setTotalRamPages(pages);
+}
+
 /** `*posp` after a successful decode(); the bytes read so far otherwise. */
 export function consumed(): u32 {
   return inUsed;
@@ -85,11 +90,13 @@ export function decode(ptr: usize, len: u32): i32 {
   if (dict == 0) dict = 1;
   const size = load<u64>(ptr, 5);
   const bufSize: u64 = size < <u64>dict ? size : <u64>dict;
-  // wr.bufsize is an int: 0 and >= 2 GiB never allocate
-  if (bufSize == 0 || bufSize >= 0x80000000) return ERR_SILENT;
-  if (!reserve(bufRegion, bufSize)) return ERR_SILENT;
+  // wr.bufsize is an int: >= 2 GiB turns into a huge unsigned size
+  if (bufSize >= 0x80000000 || vmallocRefuses(bufSize) || !reserve(bufRegion, bufSize)) {
+    return ERR_SILENT;
+  }
   const probCount = LITERAL + (<u32>0x300 << (lc + lp));
-  if (!reserve(probRegion, <u64>probCount * 2)) return ERR_SILENT;
+  const probBytes = <u64>probCount * 2;
+  if (vmallocRefuses(probBytes) || !reserve(probRegion, probBytes)) return ERR_SILENT;
   const buf = regionPtr(bufRegion);
   const pr = regionPtr(probRegion);
   resetProbs(pr, probCount);

@@ -22,7 +22,7 @@ import { decodeSymbols, LITERAL, resetProbs, resetState, SYMBOLS_OK } from "./_l
 import { crc32, crc32Init } from "./_lzma_crc32";
 import { BCJ_ARM64, BCJ_RISCV, BCJ_X86, bcjArm64, bcjRiscv, bcjX86 } from "./_lzma_bcj";
 import * as bcj from "./_lzma_bcj";
-import { regionPtr, reserve } from "./_lzma_heap";
+import { regionPtr, reserve, setTotalRamPages, vmallocRefuses } from "./_lzma_heap";
 
 // @ts-ignore: decorator
 @external("env", "flush")
@@ -165,6 +165,11 @@ export function decode(ptr: usize, len: u32): i32 {
 /** in_used after decode(): where the stream ended (or decoding stopped). */
 export function consumed(): u32 {
   return inUsed;
+}
+
+/** The modelled machine's RAM in pages: vmalloc() refuses more. */
+export function setMemoryPages(pages: u32): void {
+  setTotalRamPages(pages);
 }
 
 /**
@@ -522,7 +527,7 @@ function lzma2Reset(props: u32): u32 {
   core.dictSize = size;
   core.dictEnd = size;
   // vmalloc() of the whole dictionary
-  if (!reserve(dictRegion, <u64>size)) return XZ_MEM_ERROR;
+  if (vmallocRefuses(<u64>size) || !reserve(dictRegion, <u64>size)) return XZ_MEM_ERROR;
   core.dictBuf = regionPtr(dictRegion);
   l2Sequence = SEQ_CONTROL;
   needDictReset = true;
