@@ -6,12 +6,16 @@ import type { MemberDecoder } from "./types.ts";
 import { gzip } from "./gzip.ts";
 import { lz4 } from "./lz4.ts";
 import { lzo } from "./lzo.ts";
+import { lzma } from "./lzma.ts";
+import { xz } from "./xz.ts";
 
 /** The decoder of each compression format ramroot can read. */
 export const DECODERS: Partial<Record<Compression, MemberDecoder>> = {
   gzip,
   lz4,
   lzo,
+  lzma,
+  xz,
 };
 
 export type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
