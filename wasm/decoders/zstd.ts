@@ -61,6 +61,14 @@ const SLACK: usize = 64;
 const UNKNOWN: u64 = 0xffffffffffffffff;
 /** ZSTD_MAXWINDOWSIZE_DEFAULT. */
 const MAX_WINDOW: u64 = (1 << 27) + 1;
+/** About sizeof(ZSTD_DCtx) in zstd 1.5.2 on x86-64: the fixed part of the workspace. */
+const DCTX_SIZE: u64 = 64 << 10;
+/**
+ * totalram_pages() of the machine the kernel runs on: vmalloc() refuses more
+ * pages than that. The value is that of the 6.12 kernel in the oracle's
+ * 1 GiB guest (the linux-6.12 profile's totalRamPages).
+ */
+const TOTALRAM_PAGES: u64 = 245268;
 
 const OUT = memory.data(<i32>(IOBUF + <u32>SLACK));
 const INPUT: usize = (__heap_base + 15) & ~(<usize>15);
@@ -104,6 +112,10 @@ export function decode(ptr: usize, len: u32): i32 {
   // ZSTD_WINDOWSIZE_MAX compared as the kernel's C does: (int)(1 << 31)
   // converted to unsigned long long
   if (windowSize > 0xffffffff80000000) return E_WINDOW;
+  // the workspace (zstd_dstream_workspace_bound()) is vmalloc()ed before
+  // anything else looks at the frame
+  const block = min<u64>(windowSize, <u64>BLOCK_MAX);
+  if ((DCTX_SIZE + block + windowSize + block + 64) >> 12 > TOTALRAM_PAGES) return E_DSTREAM;
   if (skippable) return skipFrame(<usize>len);
   if (contentSize != UNKNOWN && contentSize <= <u64>IOBUF) {
     const size = frameSize(ptr, <usize>len);
@@ -220,14 +232,21 @@ function skipFrame(len: usize): i32 {
   return OK;
 }
 
-// Appends output to the kernel's 128 KiB buffer, flushing a full buffer
-// before more goes in (that is when ZSTD_decompressStream() returns to
-// __unzstd()). OK or E_FLUSH.
-function emit(src: usize, n: usize): i32 {
+// Appends output to the kernel's 128 KiB buffer. ZSTD_decompressStream()
+// returns to __unzstd() when the buffer is full and more output waits in
+// zstd's own buffer; __unzstd() flushes it and calls again only if input is
+// left (or the frame is complete: then zstd holds back one byte of it). So a
+// full buffer is flushed when more output comes, and if `more` is false the
+// rest is lost and the input counts as truncated. OK, E_FLUSH or E_TRUNCATED.
+function emit(src: usize, n: usize, more: bool, len: usize): i32 {
   while (n > 0) {
     if (outPos == IOBUF) {
       if (flushOutput(OUT, IOBUF) == 0) return E_FLUSH;
       outPos = 0;
+      if (!more) {
+        inptr = <u32>len;
+        return E_TRUNCATED;
+      }
     }
     const take = min<usize>(n, <usize>(IOBUF - outPos));
     memory.copy(OUT + <usize>outPos, src, take);
@@ -344,7 +363,7 @@ function stream(p: usize, len: usize): i32 {
       ip += piece;
       n = piece;
       if (piece < bsize) {
-        const e = emit(dst, piece);
+        const e = emit(dst, piece, false, len);
         if (e != OK) return e;
         return truncated(len);
       }
@@ -366,7 +385,7 @@ function stream(p: usize, len: usize): i32 {
     if (last != 0 && contentSize != UNKNOWN && produced != contentSize) return CORRUPT;
     if (checksum) xxhUpdate(dst, n);
     if (n > 0) {
-      const e = emit(dst, n);
+      const e = emit(dst, n, ip < end || (last != 0 && !checksum), len);
       if (e != OK) return e;
       outStart += n;
       if (wraps && outStart + bm > bufSize) {
