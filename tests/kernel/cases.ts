@@ -1219,3 +1219,284 @@ export const cases: KernelCase[] = [
     ],
   },
 ];
+
+// ---- compressed members
+//
+// The members are files in members/, made from members/payloads.ts by
+// members/make.ts with each format's real tool; a case reads them and cuts,
+// flips or joins them in code. Every format gets the same cases (zstd twice:
+// with and without the content size in its frame header), then cases for
+// what only one format has, then decompression bombs.
+
+const MEMBERS = new URL("./members/", import.meta.url);
+
+/** The bytes of a member file of members/. */
+function member(name: string): Uint8Array {
+  return Deno.readFileSync(new URL(name, MEMBERS));
+}
+
+/** A member format: its file-name stem and extension, and how make.ts wrote it. */
+interface MemberFormat {
+  id: string;
+  ext: string;
+  tool: string;
+}
+
+const FORMATS: MemberFormat[] = [
+  { id: "gzip", ext: "gz", tool: "gzip -n" },
+  { id: "bzip2", ext: "bz2", tool: "bzip2" },
+  { id: "lzma", ext: "lzma", tool: "xz --format=lzma (end marker, size unknown)" },
+  { id: "xz", ext: "xz", tool: "xz --check=crc32" },
+  { id: "lzo", ext: "lzo", tool: "lzop" },
+  { id: "lz4", ext: "lz4", tool: "lz4 -l (legacy format)" },
+  { id: "zstd", ext: "zst", tool: "zstd (content size in the frame header)" },
+  { id: "zstd-ncs", ext: "zst", tool: "zstd --no-content-size" },
+];
+
+/** "a" or "an" before a tool's name ("an xz", "an lzop", "a gzip"). */
+function a(tool: string): string {
+  return /^[lx]/.test(tool) ? `an ${tool}` : `a ${tool}`;
+}
+
+/** The NULs that take `n` bytes to a multiple of 4 (4 when it already is one). */
+function padTo4(n: number): Uint8Array {
+  return zeros(4 - n % 4);
+}
+
+/** `a` with the byte at `at` XORed with 0x55. */
+function flip(a: Uint8Array, at: number): Uint8Array {
+  const out = a.slice();
+  out[at]! ^= 0x55;
+  return out;
+}
+
+/** What early-microcode tools put first: a plain archive with the microcode file. */
+function microcode(): Uint8Array {
+  return arc(
+    dot({ mtime: T - 100 }),
+    dir("kernel"),
+    dir("kernel/x86"),
+    dir("kernel/x86/microcode"),
+    file("kernel/x86/microcode/GenuineIntel.bin", letters(1000)),
+  );
+}
+
+/** The cases every format gets. */
+function formatCases(f: MemberFormat): KernelCase[] {
+  const m = (payload: string) => member(`${f.id}-${payload}.${f.ext}`);
+  const small = m("small");
+  const bigLen = m("big").length;
+  const plain = () => arc(file("plain", "plain\n", { mtime: T + 3 }));
+  const unaligned = small.length % 4 !== 0;
+  return [
+    {
+      name: `${f.id}-member`,
+      about: `one ${f.tool} member (${small.length} bytes) holding one archive: ` +
+        "the whole tree, no message",
+      build: () => [m("small")],
+    },
+    {
+      name: `${f.id}-two-archives`,
+      about: `one ${f.tool} member holding two archives (two TRAILER!!!): both unpacked`,
+      build: () => [m("two")],
+    },
+    {
+      name: `${f.id}-pad-plain`,
+      about: `${a(f.tool)} member, NULs up to a multiple of 4, then a plain archive`,
+      build: () => [m("small"), padTo4(small.length), plain()],
+    },
+    {
+      name: `${f.id}-nopad-plain`,
+      about: `${a(f.tool)} member of ${small.length} bytes, then a plain archive with no ` +
+        `padding (${unaligned ? "unaligned: " : "already aligned: "}the counter resumes at ` +
+        "start + consumed bytes)",
+      build: () => [m("small"), plain()],
+    },
+    {
+      name: `${f.id}-two-members`,
+      about: `two ${f.tool} members back to back, no padding (the second starts at ` +
+        `${small.length} % 4 = ${small.length % 4})`,
+      build: () => [m("small"), m("second")],
+    },
+    {
+      name: `${f.id}-after-plain`,
+      about: `early-microcode layout: a plain archive, then a ${f.tool} member; the first ` +
+        "archive's `.` mtime wins for /",
+      build: () => [microcode(), m("small")],
+    },
+    {
+      name: `${f.id}-big`,
+      about: `one ${f.tool} member (${bigLen} bytes) of an archive with a 48 KiB text ` +
+        "file between two small ones: the uncut control of the cut and flip cases",
+      build: () => [m("big")],
+    },
+    {
+      name: `${f.id}-cut-header`,
+      about: f.id === "lz4"
+        ? "the big lz4 -l member cut to its 4-byte magic (the first chunk size is then read " +
+          "from past the end of the initrd: zeros)"
+        : `the big ${f.tool} member cut to its first 7 bytes (inside the format header)`,
+      build: () => [cut(m("big"), f.id === "lz4" ? 4 : 7)],
+    },
+    {
+      name: `${f.id}-cut-data`,
+      about: f.id === "lz4"
+        ? `the big lz4 -l member without its last 100 bytes (${bigLen - 100} of ${bigLen}), ` +
+          "inside its only chunk: the kernel reads the rest of the chunk from past the end of " +
+          "the initrd (zeros; a cut further from the end faults)"
+        : `the big ${f.tool} member cut in the middle (${bigLen >> 1} of ${bigLen} bytes)`,
+      build: () => [cut(m("big"), f.id === "lz4" ? bigLen - 100 : bigLen >> 1)],
+    },
+    {
+      name: `${f.id}-cut-end`,
+      about: f.id === "gzip"
+        ? "the big gzip member without its last 9 bytes (the 8-byte trailer and the last " +
+          "deflate byte; a cut inside the trailer makes the kernel read past the initrd)"
+        : `the big ${f.tool} member without its last byte`,
+      build: () => [cut(m("big"), bigLen - (f.id === "gzip" ? 9 : 1))],
+    },
+    {
+      name: `${f.id}-flip`,
+      about: `the big ${f.tool} member with byte ${bigLen >> 1} XORed with 0x55`,
+      build: () => [flip(m("big"), bigLen >> 1)],
+    },
+    {
+      name: `${f.id}-trailing-junk`,
+      about: `a complete ${f.tool} member followed by 16 bytes of text`,
+      build: () => [m("small"), ascii("JUNK JUNK JUNK!\n")],
+    },
+    {
+      name: `${f.id}-trailing-zeros`,
+      about: `a complete ${f.tool} member followed by 8 NULs at the end of the image`,
+      build: () => [m("small"), zeros(8)],
+    },
+    {
+      name: `${f.id}-cpio-mid-entry`,
+      about: `${a(f.tool)} member whose cpio stream ends 1500 bytes into a 3000-byte ` +
+        "file: the member ends outside Reset",
+      build: () => [m("midentry")],
+    },
+    {
+      name: `${f.id}-junk-within`,
+      about: `${a(f.tool)} member whose stream has \`JUNK\` between two archives`,
+      build: () => [m("junkwithin")],
+    },
+  ];
+}
+
+/** Cases for what one format has and the others do not. */
+function specificCases(): KernelCase[] {
+  const gz = member("gzip-small.gz");
+  return [
+    {
+      name: "gzip-fname",
+      about: "a gzip member with FNAME (`gzip -N`: name small.cpio, mtime T): the name is " +
+        "skipped",
+      build: () => [member("gzip-fname-small.gz")],
+    },
+    {
+      name: "gzip-fextra",
+      about: "the gzip member with an FEXTRA field added (XLEN 8, subfield RR): the kernel " +
+        "does not skip it",
+      build: () => [member("gzip-fextra-small.gz")],
+    },
+    {
+      name: "gzip-fcomment",
+      about: "the gzip member with an FCOMMENT field added (`a comment`): the kernel does " +
+        "not skip it",
+      build: () => [member("gzip-fcomment-small.gz")],
+    },
+    {
+      name: "gzip-magic-1f9e",
+      about: "the gzip member with its second byte changed to 9e: decompress.c names it " +
+        "gzip, the gzip decoder wants 1f 8b 08",
+      build: () => {
+        const b = gz.slice();
+        b[1] = 0x9e;
+        return [b];
+      },
+    },
+    {
+      name: "xz-crc64",
+      about: "an xz member with xz's default CRC64 check: refused",
+      build: () => [member("xz-crc64-small.xz")],
+    },
+    {
+      name: "xz-sha256",
+      about: "an xz member with a SHA-256 check: refused",
+      build: () => [member("xz-sha256-small.xz")],
+    },
+    {
+      name: "xz-check-none",
+      about: "an xz member with --check=none",
+      build: () => [member("xz-none-small.xz")],
+    },
+    {
+      name: "xz-x86-bcj",
+      about: "an xz member with the x86 BCJ filter before LZMA2, of a file full of e8 (call) " +
+        "bytes: the sha256 shows whether the filter was undone",
+      build: () => [member("xz-x86-calls.xz")],
+    },
+    {
+      name: "lz4-frame",
+      about: "a modern lz4 frame (`lz4` without -l, magic 04 22 4d 18): not a known magic",
+      build: () => [member("lz4-frame-small.lz4")],
+    },
+    {
+      name: "lz4-frame-after-plain",
+      about: "a plain archive, then a modern lz4 frame: the plain archive stays",
+      build: () => [arc(dot(), file("plain", "plain\n")), member("lz4-frame-small.lz4")],
+    },
+    {
+      name: "lzo-filter",
+      about: "an lzop member with a filter (`--filter=1`, flag 0x800 and a filter word): " +
+        "the kernel skips the word but does not undo the filter",
+      build: () => [member("lzo-filter-small.lzo")],
+    },
+    {
+      name: "lzo-no-checksum",
+      about: "an lzop member without block checksums (`-F`): the kernel always skips 4 " +
+        "checksum bytes per block",
+      build: () => [member("lzo-nocheck-small.lzo")],
+    },
+    {
+      name: "lzo-crc32",
+      about: "an lzop member with CRC32 instead of Adler-32 checksums (`--crc32`, header " +
+        "flag 0x1000)",
+      build: () => [member("lzo-crc32-small.lzo")],
+    },
+    {
+      name: "zstd-long27",
+      about: "a zstd member with --long=27 --no-content-size: a 128 MiB window in the " +
+        "frame header",
+      build: () => [member("zstd-long27-small.zst")],
+    },
+    {
+      name: "zstd-long30",
+      about: "a zstd member with --long=30 --no-content-size: a 1 GiB window in the frame " +
+        "header (1 GiB of guest RAM)",
+      build: () => [member("zstd-long30-small.zst")],
+    },
+  ];
+}
+
+/** Decompression bombs: 1 GiB of zeros, in a guest whose rootfs holds ~97 MiB. */
+function bombCases(): KernelCase[] {
+  const bombs: [string, string, string][] = [
+    ["gzip", "gz", "gzip -9"],
+    ["zstd", "zst", "zstd -19"],
+    ["xz", "xz", "xz --check=crc32"],
+    ["lzma", "lzma", "xz --format=lzma"],
+    ["bzip2", "bz2", "bzip2 -9"],
+  ];
+  return bombs.map(([id, ext, tool]) => ({
+    name: `${id}-bomb`,
+    about: `${a(tool)} member (members/${id}-bomb.${ext}) of 1 GiB of zeros in eight 128 MiB ` +
+      "files, with 256M of RAM: the rootfs (~97 MiB) fills up in the first file (write " +
+      "error) long before the member ends",
+    mem: "256M",
+    build: () => [member(`${id}-bomb.${ext}`)],
+  }));
+}
+
+cases.push(...FORMATS.flatMap(formatCases), ...specificCases(), ...bombCases());
