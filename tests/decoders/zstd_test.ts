@@ -458,6 +458,38 @@ Deno.test("zstd.decode() flushes, fails and counts my_inptr as the kernel's __un
   }
 });
 
+interface Damaged {
+  name: string;
+  /** Where one byte was changed, and to what. */
+  at?: number;
+  set?: number;
+  /** Where the frame was cut. */
+  cut?: number;
+  message?: string;
+  flushed: number;
+  sha256: string;
+}
+
+Deno.test("zstd.decode() of damaged zstd output flushes what the 6.12 kernel flushed", async (t) => {
+  // recorded through the oracle: tests/vectors/zstd/damaged.json
+  const original = vector("damaged.zst");
+  const { cases } = JSON.parse(Deno.readTextFileSync(new URL("damaged.json", VECTORS))) as {
+    cases: Damaged[];
+  };
+  for (const c of cases) {
+    await t.step(c.name, () => {
+      let input = original.slice();
+      if (c.at !== undefined) input[c.at] = c.set!;
+      if (c.cut !== undefined) input = input.subarray(0, c.cut);
+      const { result, output } = decode(input);
+      assert.equal(result.ok, c.message === undefined);
+      assert.equal(result.message, c.message);
+      assert.equal(output.length, c.flushed);
+      assert.equal(sha256(output), c.sha256);
+    });
+  }
+});
+
 // ---- frame headers, skippable frames, blocks (from the kernel's code) ----------------------
 
 const small = rawBlocks(PAYLOAD, [100]);

@@ -16,6 +16,11 @@
 #   small              zstd -19 of a small newc archive: the one-pass path
 #   empty              zstd of nothing
 #   big                64 MiB (the payload, 241 times, numbered): the speed case
+#
+# Not made here: damaged.zst (zstd -3 --no-content-size of a newc archive of
+# 40 text files) and damaged.json, its damaged variants with what Debian's
+# 6.12 kernel made of each through the shared oracle (its message, and the
+# output it flushed, read back from the files it created).
 set -eu
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
