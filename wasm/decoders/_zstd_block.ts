@@ -430,16 +430,17 @@ function execute(
   for (let left = count; left > 0; left--) {
     // the prefetching decoder stops at a stream already read past its start
     if (prefetch && <i32>((ptr - start) << 3) + 64 - <i32>used < 0) return -CORRUPT;
-    const llCell = llT + (<usize>llState << 3);
-    const mlCell = mlT + (<usize>mlState << 3);
-    const ofCell = ofT + (<usize>ofState << 3);
-    const llBase = load<u32>(llCell);
-    const llBits = <u32>load<u8>(llCell, 4);
-    const mlBits = <u32>load<u8>(mlCell, 4);
-    const ofBits = <u32>load<u8>(ofCell, 4);
+    // a cell: base value, extra bits, state bits, next state, in one load
+    const llCell = load<u64>(llT + (<usize>llState << 3));
+    const mlCell = load<u64>(mlT + (<usize>mlState << 3));
+    const ofCell = load<u64>(ofT + (<usize>ofState << 3));
+    const llBase = <u32>llCell;
+    const llBits = <u32>(llCell >> 32) & 0xff;
+    const mlBits = <u32>(mlCell >> 32) & 0xff;
+    const ofBits = <u32>(ofCell >> 32) & 0xff;
     let offset: u32;
     if (ofBits > 1) {
-      offset = load<u32>(ofCell) + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - ofBits));
+      offset = <u32>ofCell + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - ofBits));
       used += ofBits;
       r2 = r1;
       r1 = r0;
@@ -463,7 +464,7 @@ function execute(
       r0 = o;
       offset = o;
     }
-    let ml = load<u32>(mlCell) + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - mlBits));
+    let ml = <u32>mlCell + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - mlBits));
     used += mlBits;
     if (ofBits + llBits + mlBits >= 31) {
       nb = min<usize>(<usize>(used >> 3), ptr - start);
@@ -473,14 +474,14 @@ function execute(
     }
     const ll = llBase + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - llBits));
     used += llBits;
-    let n = <u32>load<u8>(llCell, 5);
-    llState = <u32>load<u16>(llCell, 6) + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - n));
+    let n = <u32>(llCell >> 40) & 0xff;
+    llState = <u32>(llCell >> 48) + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - n));
     used += n;
-    n = <u32>load<u8>(mlCell, 5);
-    mlState = <u32>load<u16>(mlCell, 6) + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - n));
+    n = <u32>(mlCell >> 40) & 0xff;
+    mlState = <u32>(mlCell >> 48) + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - n));
     used += n;
-    n = <u32>load<u8>(ofCell, 5);
-    ofState = <u32>load<u16>(ofCell, 6) + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - n));
+    n = <u32>(ofCell >> 40) & 0xff;
+    ofState = <u32>(ofCell >> 48) + <u32>(((bits << <u64>used) >> 1) >> <u64>(63 - n));
     used += n;
     nb = min<usize>(<usize>(used >> 3), ptr - start);
     ptr -= nb;
@@ -490,11 +491,19 @@ function execute(
     // execute
     if (<usize>ll + <usize>ml > oend - op) return -CORRUPT;
     if (<usize>ll > le - lp) return -CORRUPT;
-    if (ll <= 16) {
-      store<u64>(op, load<u64>(lp));
-      store<u64>(op, load<u64>(lp, 8), 8);
-    } else {
-      memory.copy(op, lp, <usize>ll);
+    // 16 bytes at a time: the literals and the window have room past their ends
+    store<u64>(op, load<u64>(lp));
+    store<u64>(op, load<u64>(lp, 8), 8);
+    if (ll > 16) {
+      let d = op + 16;
+      let s = lp + 16;
+      const e = op + <usize>ll;
+      do {
+        store<u64>(d, load<u64>(s));
+        store<u64>(d, load<u64>(s, 8), 8);
+        d += 16;
+        s += 16;
+      } while (d < e);
     }
     op += <usize>ll;
     lp += <usize>ll;
