@@ -323,8 +323,16 @@ function getNextBlock(): i32 {
     }
     symLeft--;
 
-    // maxLen bits, fetched a byte at a time as the kernel's inline reader does
+    // maxLen bits, fetched a byte at a time as the kernel's inline reader
+    // does: the k bytes it would fetch are taken with one load when 4 are there
     let j: u32;
+    if (count < maxLen && pos + 4 <= end) {
+      const k = (maxLen - count + 7) >> 3;
+      const w = bswap<u32>(load<u32>(src + <usize>pos));
+      buf = (buf << (k << 3)) | (w >> (32 - (k << 3)));
+      pos += k;
+      count += k << 3;
+    }
     while (count < maxLen && pos < end) {
       buf = (buf << 8) | <u32>load<u8>(src + <usize>pos);
       pos++;
@@ -417,17 +425,29 @@ function getNextBlock(): i32 {
       bitBuf = buf;
       return RETVAL_DATA_ERROR;
     }
-    // a literal: MTF position nextSym - 1
-    let i = <usize>(nextSym - 1);
-    const uc = load<u8>(MTF + i);
-    if (i < 16) {
-      do {
-        store<u8>(MTF + i, load<u8>(MTF + i - 1));
-      } while (--i != 0);
+    // a literal: MTF position nextSym - 1 moves to the front; the first 16
+    // positions are two 64-bit words
+    const i = <u32>(nextSym - 1);
+    let uc: u32;
+    if (i < 8) {
+      const v = load<u64>(MTF);
+      const sh = <u64>(i << 3);
+      uc = <u32>(v >> sh) & 0xff;
+      const low = <u64>-1 >> (56 - sh);
+      store<u64>(MTF, (v & ~low) | ((v << 8) & low) | <u64>uc);
+    } else if (i < 16) {
+      const v0 = load<u64>(MTF);
+      const v1 = load<u64>(MTF, 8);
+      const sh = <u64>((i - 8) << 3);
+      uc = <u32>(v1 >> sh) & 0xff;
+      const low = <u64>-1 >> (56 - sh);
+      store<u64>(MTF, (v1 & ~low) | ((v1 << 8) & low) | (v0 >> 56), 8);
+      store<u64>(MTF, (v0 << 8) | <u64>uc);
     } else {
-      memory.copy(MTF + 1, MTF, i);
+      uc = <u32>load<u8>(MTF + <usize>i);
+      memory.copy(MTF + 1, MTF, <usize>i);
+      store<u8>(MTF, <u8>uc);
     }
-    store<u8>(MTF, uc);
     const b = <u32>load<u8>(SYM_TO_BYTE + <usize>uc);
     const bcp = BYTE_COUNT + (<usize>b << 2);
     store<i32>(bcp, load<i32>(bcp) + 1);
