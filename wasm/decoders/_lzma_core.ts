@@ -221,16 +221,11 @@ export function resetState(): void {
           pa = lit + (<usize>sym << 1);
           p = <u32>load<u16>(pa);
           bound = (range >>> 11) * p;
-          if (code < bound) {
-            range = bound;
-            store<u16>(pa, <u16>(p + ((2048 - p) >>> 5)));
-            sym <<= 1;
-          } else {
-            range -= bound;
-            code -= bound;
-            store<u16>(pa, <u16>(p - (p >>> 5)));
-            sym = (sym << 1) | 1;
-          }
+          const bit = <u32>(code >= bound);
+          range = select<u32>(range - bound, bound, bit);
+          code -= bound & (0 - bit);
+          store<u16>(pa, <u16>(p + (<u32>(<i32>(select<u32>(31, 2048, bit) - p) >> 5))));
+          sym = (sym << 1) | bit;
         } while (sym < 0x100);
       } else {
         let mb: u32 = r0 < pos
@@ -249,18 +244,13 @@ export function resetState(): void {
           pa = lit + (<usize>(off + mbit + sym) << 1);
           p = <u32>load<u16>(pa);
           bound = (range >>> 11) * p;
-          if (code < bound) {
-            range = bound;
-            store<u16>(pa, <u16>(p + ((2048 - p) >>> 5)));
-            sym <<= 1;
-            off &= ~mbit;
-          } else {
-            range -= bound;
-            code -= bound;
-            store<u16>(pa, <u16>(p - (p >>> 5)));
-            sym = (sym << 1) | 1;
-            off &= mbit;
-          }
+          const bit = <u32>(code >= bound);
+          range = select<u32>(range - bound, bound, bit);
+          code -= bound & (0 - bit);
+          store<u16>(pa, <u16>(p + (<u32>(<i32>(select<u32>(31, 2048, bit) - p) >> 5))));
+          sym = (sym << 1) | bit;
+          // a mismatch with the match byte leaves the matched coders
+          off &= mbit ^ (bit - 1);
         } while (sym < 0x100);
       }
       store<u8>(buf + <usize>pos, <u8>sym);
@@ -438,16 +428,11 @@ export function resetState(): void {
       pa = tree + (<usize>sym << 1);
       p = <u32>load<u16>(pa);
       bound = (range >>> 11) * p;
-      if (code < bound) {
-        range = bound;
-        store<u16>(pa, <u16>(p + ((2048 - p) >>> 5)));
-        sym <<= 1;
-      } else {
-        range -= bound;
-        code -= bound;
-        store<u16>(pa, <u16>(p - (p >>> 5)));
-        sym = (sym << 1) | 1;
-      }
+      const bit = <u32>(code >= bound);
+      range = select<u32>(range - bound, bound, bit);
+      code -= bound & (0 - bit);
+      store<u16>(pa, <u16>(p + (<u32>(<i32>(select<u32>(31, 2048, bit) - p) >> 5))));
+      sym = (sym << 1) | bit;
     } while (sym < treeLimit);
     len += sym - treeLimit;
 
@@ -464,16 +449,11 @@ export function resetState(): void {
         pa = ds + (<usize>sym << 1);
         p = <u32>load<u16>(pa);
         bound = (range >>> 11) * p;
-        if (code < bound) {
-          range = bound;
-          store<u16>(pa, <u16>(p + ((2048 - p) >>> 5)));
-          sym <<= 1;
-        } else {
-          range -= bound;
-          code -= bound;
-          store<u16>(pa, <u16>(p - (p >>> 5)));
-          sym = (sym << 1) | 1;
-        }
+        const bit = <u32>(code >= bound);
+        range = select<u32>(range - bound, bound, bit);
+        code -= bound & (0 - bit);
+        store<u16>(pa, <u16>(p + (<u32>(<i32>(select<u32>(31, 2048, bit) - p) >> 5))));
+        sym = (sym << 1) | bit;
       } while (sym < 64);
       const slot = sym - 64;
       if (slot < 4) {
