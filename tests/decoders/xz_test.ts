@@ -248,3 +248,126 @@ Deno.test("xz.decode() decodes 64 MiB at speed", () => {
   assert.ok(full);
   console.log(`xz: 64 MiB in ${ms.toFixed(0)} ms (${(want.bytes / 1e3 / ms).toFixed(1)} MB/s)`);
 });
+
+// ---- BCJ filters: xz 5.4 cannot make RISC-V members, so the x86 vector's
+// block is re-labelled (no filter, ARM64, RISC-V) and the output compared
+// with the filter applied here to the unfiltered output.
+
+function crc32(data: Uint8Array): number {
+  let c = ~0;
+  for (const v of data) {
+    c ^= v;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** x86-none.xz with its first filter replaced (`undefined`: only LZMA2). */
+function relabel(filter: number | undefined): Uint8Array {
+  const input = vector("x86-none").slice();
+  const size = (input[12]! + 1) * 4;
+  const header = input.subarray(12, 12 + size);
+  assert.equal(header[1], 0x01); // two filters, no sizes
+  assert.equal(header[2], 0x04); // x86
+  if (filter === undefined) {
+    const lzma2 = header.slice(4, 7);
+    header.fill(0, 1, size - 4);
+    header.set(lzma2, 2);
+  } else {
+    header[2] = filter;
+  }
+  new DataView(input.buffer).setUint32(12 + size - 4, crc32(header.subarray(0, size - 4)), true);
+  return input;
+}
+
+function arm64(buf: Uint8Array): Uint8Array {
+  const out = buf.slice();
+  const view = new DataView(out.buffer);
+  for (let i = 0; i + 4 <= out.length; i += 4) {
+    let instr = view.getUint32(i, true);
+    if (instr >>> 26 === 0x25) {
+      const addr = (instr - (i >>> 2)) >>> 0;
+      view.setUint32(i, (0x94000000 | (addr & 0x03ffffff)) >>> 0, true);
+    } else if (((instr & 0x9f000000) >>> 0) === 0x90000000) {
+      let addr = ((instr >>> 29) & 3) | ((instr >>> 3) & 0x1ffffc);
+      if (((addr + 0x020000) & 0x1c0000) !== 0) continue;
+      addr = (addr - (i >>> 12)) >>> 0;
+      instr = (instr & 0x9000001f) >>> 0;
+      instr |= (addr & 3) << 29;
+      instr |= (addr & 0x03fffc) << 3;
+      instr |= (0 - (addr & 0x020000)) & 0xe00000;
+      view.setUint32(i, instr >>> 0, true);
+    }
+  }
+  return out;
+}
+
+function riscv(buf: Uint8Array): Uint8Array {
+  const out = buf.slice();
+  const view = new DataView(out.buffer);
+  for (let i = 0; i + 8 <= out.length; i += 2) {
+    let instr = out[i]!;
+    if (instr === 0xef) {
+      const b1 = out[i + 1]!;
+      if ((b1 & 0x0d) !== 0) continue;
+      const b2 = out[i + 2]!;
+      const b3 = out[i + 3]!;
+      const addr = ((((b1 & 0xf0) << 13) | (b2 << 9) | (b3 << 1)) - i) >>> 0;
+      out[i + 1] = (b1 & 0x0f) | ((addr >>> 8) & 0xf0);
+      out[i + 2] = ((addr >>> 16) & 0x0f) | ((addr >>> 7) & 0x10) | ((addr << 4) & 0xe0);
+      out[i + 3] = ((addr >>> 4) & 0x7f) | ((addr >>> 13) & 0x80);
+      i += 2;
+    } else if ((instr & 0x7f) === 0x17) {
+      instr = view.getUint32(i, true);
+      let instr2: number;
+      if ((instr & 0xe80) !== 0) {
+        instr2 = view.getUint32(i + 4, true);
+        if ((((instr << 8) ^ (instr2 - 3)) & 0xf8003) !== 0) {
+          i += 4;
+          continue;
+        }
+        const addr = ((instr & 0xfffff000) + (instr2 >>> 20)) >>> 0;
+        instr = (0x17 | (2 << 7) | (instr2 << 12)) >>> 0;
+        instr2 = addr;
+      } else {
+        const rs1 = instr >>> 27;
+        if (((instr - 0x3117) << 18) >>> 0 >= (rs1 & 0x1d)) {
+          i += 2;
+          continue;
+        }
+        const addr = (view.getUint32(i + 4, false) - i) >>> 0;
+        instr2 = ((instr >>> 12) | (addr << 20)) >>> 0;
+        instr = (0x17 | (rs1 << 7) | ((addr + 0x800) & 0xfffff000)) >>> 0;
+      }
+      view.setUint32(i, instr, true);
+      view.setUint32(i + 4, instr2, true);
+      i += 6;
+    }
+  }
+  return out;
+}
+
+Deno.test("xz.decode() applies the ARM64 and RISC-V filters as lib/xz/xz_dec_bcj.c does", async (t) => {
+  const plain = run(relabel(undefined));
+  assert.equal(plain.result.ok, true);
+  await t.step("x86 label: xz -dc's output", () => {
+    assert.equal(sha256(run(relabel(0x04)).output), expected.get("x86-none")!.sha256);
+  });
+  await t.step("ARM64 (10)", () => {
+    const { result, output, sizes } = run(relabel(10));
+    assert.equal(result.ok, true);
+    assertChunking(sizes);
+    assert.deepEqual(output, arm64(plain.output));
+  });
+  await t.step("RISC-V (11)", () => {
+    const { result, output, sizes } = run(relabel(11));
+    assert.equal(result.ok, true);
+    assertChunking(sizes);
+    assert.deepEqual(output, riscv(plain.output));
+    assert.notDeepEqual(output, plain.output);
+  });
+  await t.step("RISC-V on Debian 6.1 (x86 only)", () => {
+    const x86Only = createXzDecoder({ bcj: ["x86"] });
+    assert.equal(run(relabel(11), x86Only).result.message, OPTIONS);
+  });
+});
