@@ -12,7 +12,8 @@
 //   reader's byte position: the stream's length when it is well formed, and
 //   every byte fetched, read-ahead included, when it is not. A cut member is
 //   decoded as the kernel decodes it over memory that holds zeros after the
-//   image, so my_inptr may then pass the end of the input.
+//   image, so my_inptr may then pass the end of the input (the real kernel
+//   reads on into whatever follows the initrd, and can fault there).
 
 import { WASM_BASE64 } from "./_bzip2_wasm.ts";
 import { WasmDecoder } from "./_wasm.ts";

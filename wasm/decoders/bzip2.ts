@@ -38,6 +38,10 @@
 // cut member decodes like the kernel's over zeroed memory and my_inptr can
 // pass the end of the input. Every loop is bounded: each block stops after
 // nSelectors * 50 symbols, and a block header of zeros is not bzip2 data.
+// (The 6.12 kernel under the shared oracle, with the initrd at the top of
+// RAM, faulted in get_next_block() on a member cut in the middle of a block;
+// cut inside the end-of-stream CRC, it wrote all the output and reported
+// "Data integrity error when decompressing.", as this module does.)
 //
 // Kernel quirks kept, because hostile input reaches them: a selector may be
 // MTF position groupCount (the bound is checked before the increment), which
