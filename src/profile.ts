@@ -36,6 +36,8 @@ export interface KernelProfile {
   readonly buildTime: number;
   /** RAM of the modelled machine in 4 KiB pages (rootfs tmpfs default size = half). */
   readonly totalRamPages: number;
+  /** The BCJ filters lib/xz is built with (CONFIG_XZ_DEC_*); others are "not supported". */
+  readonly xzBcjFilters: readonly ("x86" | "arm64" | "riscv")[];
 }
 
 /** The kernel's usr/default_cpio_list. */
@@ -68,6 +70,8 @@ const LINUX_6_1: KernelProfile = {
   builtinList: DEFAULT_CPIO_LIST,
   buildTime: 1794824260,
   totalRamPages: 243222,
+  // Debian amd64: CONFIG_XZ_DEC_X86 (the ARM64 and RISC-V filters came later)
+  xzBcjFilters: ["x86"],
 };
 
 /**
@@ -82,6 +86,8 @@ const LINUX_6_12: KernelProfile = {
   buildTime: 1794660961,
   // rootfs size=490536k with 1 GiB of guest RAM (observed): 245268 / 2 pages
   totalRamPages: 245268,
+  // Debian amd64 6.12 builds every BCJ filter lib/xz has on x86
+  xzBcjFilters: ["x86", "arm64", "riscv"],
 };
 
 /**
@@ -96,6 +102,7 @@ const LINUX_7_0: KernelProfile = {
   strictHex: true,
   freeLinksPerUnpack: true,
   unconfiguredMessage: "decompressor failed",
+  xzBcjFilters: ["x86", "arm64", "riscv"],
 };
 
 /** The built-in profiles by name. */

@@ -13,7 +13,7 @@ import {
 import { coreOf, PATH_AREA, type Superblock } from "./superblock.ts";
 import type { Core } from "./wasm_core.ts";
 import { detectCompression } from "./decompress.ts";
-import { DECODERS, type MemberDecoder } from "./decoders/mod.ts";
+import { decoderFor, type MemberDecoder } from "./decoders/mod.ts";
 import type { ImageReader } from "./decoders/types.ts";
 import { concat } from "./_bytes.ts";
 
@@ -366,7 +366,7 @@ export async function unpackOutcome(
         extraError = unconfigured(profile, kind, start);
         break;
       }
-      const decoder = DECODERS[kind];
+      const decoder = decoderFor(profile, kind);
       if (decoder === undefined) {
         extraError = new CpioError(
           "UNSUPPORTED_COMPRESSION",
