@@ -371,3 +371,36 @@ Deno.test("xz.decode() applies the ARM64 and RISC-V filters as lib/xz/xz_dec_bcj
     assert.equal(run(relabel(11), x86Only).result.message, OPTIONS);
   });
 });
+
+/** small-crc32.xz with the LZMA2 dictionary property of its block set. */
+function withDictionary(props: number): Uint8Array {
+  const input = vector("small-crc32").slice();
+  const size = (input[12]! + 1) * 4;
+  const header = input.subarray(12, 12 + size);
+  assert.equal(header[1], 0x00); // one filter, no sizes
+  assert.deepEqual([...header.subarray(2, 4)], [0x21, 0x01]);
+  header[4] = props;
+  new DataView(input.buffer).setUint32(12 + size - 4, crc32(header.subarray(0, size - 4)), true);
+  return input;
+}
+
+Deno.test("xz.decode() allocates the declared dictionary as vmalloc() would", async (t) => {
+  const want = expected.get("small-crc32")!;
+  await t.step("512 MiB on a 1 GiB machine: fine (observed)", () => {
+    const { result, output } = run(withDictionary(34));
+    assert.equal(result.ok, true);
+    assert.equal(sha256(output), want.sha256);
+  });
+  await t.step("1.5 GiB on a 1 GiB machine: 'ran out of memory' (observed)", () => {
+    assert.deepEqual(run(withDictionary(37)).result, { consumed: 24, ok: false, message: MEMORY });
+  });
+  await t.step("3 GiB (property 39), the largest; 40 is not a dictionary size", () => {
+    assert.equal(run(withDictionary(39)).result.message, MEMORY);
+    assert.equal(run(withDictionary(40)).result.message, OPTIONS);
+  });
+  await t.step("8 MiB on a machine of 1000 pages", () => {
+    const tiny = createXzDecoder({ totalRamPages: 1000 });
+    assert.equal(run(withDictionary(22), tiny).result.message, MEMORY);
+    assert.equal(run(withDictionary(12), tiny).result.ok, true);
+  });
+});
