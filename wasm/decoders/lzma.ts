@@ -5,8 +5,9 @@
 //   header   13 bytes: properties (lc/lp/pb, < 225 else "bad header"), the
 //            dictionary size (0 means 1) and a 64-bit uncompressed size
 //            (all 0xFF = unknown, then only the end marker stops it)
-//   buffer   MIN(size, dictionary) bytes, vmalloc()ed through an int: 0 bytes
-//            and >= 2 GiB fail without a message. When the size is smaller
+//   buffer   MIN(size, dictionary) bytes, vmalloc()ed through an int: 0 bytes,
+//            >= 2 GiB and more pages than the machine's RAM fail without a
+//            message (observed). When the size is smaller
 //            than the dictionary the whole output is one buffer flushed once
 //            at the end; else the buffer is the dictionary itself, flushed
 //            every time it fills, and once more (possibly empty) at the end

@@ -11,7 +11,8 @@
 //                    one stream, nothing after it is read; checks NONE and
 //                    CRC32 only (others are XZ_OPTIONS_ERROR)
 //   xz_dec_lzma2.c   LZMA2 chunks, the 21-byte input rule, the dictionary,
-//                    vmalloc()ed at its declared size (props <= 39, 3 GiB)
+//                    vmalloc()ed at its declared size (props <= 39, 3 GiB),
+//                    which fails beyond the machine's RAM (XZ_MEM_ERROR)
 //   xz_dec_bcj.c     the BCJ wrapper with its 16-byte buffer; the filters a
 //                    x86-64 kernel is built with (see setBcjFilters)
 // decode() returns 0 for XZ_STREAM_END, else the xz_ret value unxz() turned
