@@ -22,7 +22,10 @@ import type { ProfileName } from "../../src/profile.ts";
 import { type ImageRecord, IMAGES } from "./images.ts";
 
 const here = new URL("./", import.meta.url);
-const imagesDir = new URL("images/", here);
+// RAMROOT_REAL_IMAGES: another directory made by make-images.sh (CI keeps one across clones)
+const imagesDir = Deno.env.get("RAMROOT_REAL_IMAGES")
+  ? new URL(`file://${Deno.env.get("RAMROOT_REAL_IMAGES")!.replace(/\/?$/, "/")}`)
+  : new URL("images/", here);
 const goldenDir = new URL("golden/", here);
 const enabled = Deno.env.get("RAMROOT_REAL") === "1";
 
