@@ -76,3 +76,12 @@ export * from "./src/writer.ts";
 export * from "./src/gen_list.ts";
 export { type ListEntry, listImage, listSource } from "./src/list.ts";
 export { sampleImage } from "./src/sample.ts";
+export { detectCompression } from "./src/decompress.ts";
+export {
+  type DecodeResult,
+  decoderFor,
+  DECODERS,
+  type Flush,
+  type MemberDecoder,
+} from "./src/decoders/mod.ts";
+export type { ImageReader } from "./src/decoders/types.ts";
