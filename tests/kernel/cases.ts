@@ -1281,8 +1281,17 @@ function microcode(): Uint8Array {
   );
 }
 
-/** The cases every format gets. */
+/**
+ * The cases every format gets, but bzip2-cut-data: a bzip2 member cut inside
+ * a block makes the kernel's bunzip2 read on past the end of the initrd
+ * until it faults (6.1 and 6.12: an oops in get_next_block, no init, no
+ * report; see README.md).
+ */
 function formatCases(f: MemberFormat): KernelCase[] {
+  return allFormatCases(f).filter((c) => c.name !== "bzip2-cut-data");
+}
+
+function allFormatCases(f: MemberFormat): KernelCase[] {
   const m = (payload: string) => member(`${f.id}-${payload}.${f.ext}`);
   const small = m("small");
   const bigLen = m("big").length;
@@ -1467,14 +1476,14 @@ function specificCases(): KernelCase[] {
     },
     {
       name: "zstd-long27",
-      about: "a zstd member with --long=27 --no-content-size: a 128 MiB window in the " +
-        "frame header",
+      about: "a zstd member made with --long=27 from a pipe: a 128 MiB window in the frame " +
+        "header, no content size",
       build: () => [member("zstd-long27-small.zst")],
     },
     {
       name: "zstd-long30",
-      about: "a zstd member with --long=30 --no-content-size: a 1 GiB window in the frame " +
-        "header (1 GiB of guest RAM)",
+      about: "a zstd member made with --long=30 from a pipe: a 1 GiB window in the frame " +
+        "header, no content size (1 GiB of guest RAM)",
       build: () => [member("zstd-long30-small.zst")],
     },
   ];
