@@ -26,6 +26,7 @@ export const LZ4_CHUNK_SIZE = 8 << 20;
 const MESSAGES: Record<number, string> = {
   1: "invalid header",
   2: "Decoding failed",
+  5: "data corrupted",
 };
 
 let module: WasmDecoder | null = null;

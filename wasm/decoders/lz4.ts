@@ -14,10 +14,11 @@
 // short are "Decoding failed".
 //
 // A chunk whose size runs past the end of the image makes the kernel decode
-// whatever memory follows the initrd; the real 6.12 kernel reported
-// "Decoding failed" for a cut member and for a modern frame after a legacy
-// one. The block format needs every declared byte to succeed, so this module
-// reports "Decoding failed" for such a chunk without reading past the image.
+// whatever memory follows the initrd: the block fails ("Decoding failed", as
+// the real kernels reported for a modern frame after a legacy one), or it
+// decodes, is flushed, and then the negative size left is "data corrupted"
+// (as Debian's 6.1 reported for a member cut in its last literals). This
+// module reads zeros past the image.
 //
 // Memory: one 8 MiB output buffer (the kernel's large_malloc), then the image.
 
@@ -38,11 +39,14 @@ const E_HEADER: i32 = 1; // "invalid header"
 const E_DECODE: i32 = 2; // "Decoding failed"
 const E_FLUSH: i32 = 3; // flush() refused the chunk; no message of its own
 const E_MEMORY: i32 = 4; // the image does not fit in linear memory
+const E_CORRUPTED: i32 = 5; // "data corrupted": the last chunk ran past the image
 
 const OUT: usize = (__heap_base + 15) & ~(<usize>15);
 const INPUT: usize = (OUT + CHUNK_SIZE + SLACK + 15) & ~(<usize>15);
 
 let inptr: u32 = 0;
+/** The end of the image area inputBuffer() made. */
+let inputEnd: usize = 0;
 
 function ensureMemory(end: usize): bool {
   const have = (<usize>memory.size()) << 16;
@@ -56,6 +60,7 @@ export function inputBuffer(len: u32): usize {
   // more than 4 GiB of memory in all: out of reach of a 32-bit module
   if (<usize>len > <usize>0xffffffff - INPUT - SLACK) return 0;
   if (!ensureMemory(INPUT + <usize>len + SLACK)) return 0;
+  inputEnd = INPUT + <usize>len + SLACK;
   return INPUT;
 }
 
@@ -87,11 +92,23 @@ export function decode(ptr: usize, len: u32): i32 {
     size -= 4;
     inptr += 4;
     // sizes of 2^31 and more are negative ints to LZ4_decompress_safe()
-    if (chunk > size || chunk >= 0x80000000) return E_DECODE;
-    const n = decodeBlock(p, p + chunk);
+    if (chunk >= 0x80000000) return E_DECODE;
+    let src = p;
+    if (chunk > size) {
+      // past the image: zeros stand for the memory after the initrd, in a
+      // copy past the image (the image itself may be decoded again). A block
+      // cannot need more than 16 MiB past the end to fill its 8 MiB buffer.
+      if (chunk - size > 2 * CHUNK_SIZE) return E_DECODE;
+      src = (inputEnd + 15) & ~(<usize>15);
+      if (!ensureMemory(src + <usize>chunk + SLACK)) return E_MEMORY;
+      memory.copy(src, p, <usize>size);
+      memory.fill(src + <usize>size, 0, <usize>(chunk - size) + SLACK);
+    }
+    const n = decodeBlock(src, src + chunk);
     if (n < 0) return E_DECODE;
     if (flushOutput(OUT, <u32>n) == 0) return E_FLUSH;
     inptr += chunk;
+    if (chunk > size) return E_CORRUPTED;
     size -= chunk;
     p += chunk;
     if (size == 0) return OK;
