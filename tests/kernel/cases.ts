@@ -1342,8 +1342,8 @@ function allFormatCases(f: MemberFormat): KernelCase[] {
     {
       name: `${f.id}-cut-header`,
       about: f.id === "lz4"
-        ? "the big lz4 -l member cut to its 4-byte magic (the first chunk size is then read " +
-          "from past the end of the initrd: zeros)"
+        ? "the big lz4 -l member cut to its 4-byte magic: fewer than 4 bytes left counts as " +
+          "the end of the member"
         : `the big ${f.tool} member cut to its first 7 bytes (inside the format header)`,
       build: () => [cut(m("big"), f.id === "lz4" ? 4 : 7)],
     },
@@ -1455,6 +1455,15 @@ function specificCases(): KernelCase[] {
       name: "lz4-frame-after-plain",
       about: "a plain archive, then a modern lz4 frame: the plain archive stays",
       build: () => [arc(dot(), file("plain", "plain\n")), member("lz4-frame-small.lz4")],
+    },
+    {
+      name: "lz4-zeros-plain",
+      about: "an lz4 -l member, NULs up to a multiple of 4 and 4 more, then a plain archive: " +
+        "a zero chunk size ends the member, the walk goes on to the plain archive",
+      build: () => {
+        const lz = member("lz4-small.lz4");
+        return [lz, padTo4(lz.length), zeros(4), arc(file("plain", "plain\n", { mtime: T + 3 }))];
+      },
     },
     {
       name: "lzo-filter",
