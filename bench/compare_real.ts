@@ -27,10 +27,13 @@ const RESULTS = new URL("./results/", import.meta.url).pathname;
 const DENO = Deno.execPath();
 const MIB = 1024 * 1024;
 
+// tests/real/make-images.sh's output (RAMROOT_REAL_IMAGES, as for the tests)
+const REAL = Deno.env.get("RAMROOT_REAL_IMAGES")?.replace(/\/?$/, "/") ??
+  new URL("../tests/real/images/", import.meta.url).pathname;
 const DEFAULT_IMAGES = [
   "/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64/initrd.gz",
-  new URL("../tests/real/images/mkinitramfs-zstd.img", import.meta.url).pathname,
-  new URL("../tests/real/images/mkinitramfs-gzip.img", import.meta.url).pathname,
+  `${REAL}mkinitramfs-zstd.img`,
+  `${REAL}mkinitramfs-gzip.img`,
 ];
 
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
