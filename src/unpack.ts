@@ -14,7 +14,9 @@ import { coreOf, PATH_AREA, type Superblock } from "./superblock.ts";
 import type { Core } from "./wasm_core.ts";
 import { detectCompression } from "./decompress.ts";
 import { decoderFor, type MemberDecoder } from "./decoders/mod.ts";
-import type { ImageReader } from "./decoders/types.ts";
+import type { DecodeResult, ImageReader } from "./decoders/types.ts";
+import { DecoderPipe, type PipeJob } from "./decoders/_pipe.ts";
+import { fromFileUrl } from "./_path.ts";
 import { concat } from "./_bytes.ts";
 
 /** What can be unpacked: bytes, a stream or iterable of chunks, or a file path. */
@@ -34,6 +36,11 @@ export interface UnpackOptions {
   now?: number;
   /** Read size for file paths, in bytes. @default {1048576} */
   readSize?: number;
+  /**
+   * Decode large compressed members of a file image on a second thread, while
+   * this one parses (the result is the same). @default {true}
+   */
+  threads?: boolean;
 }
 
 /** A line the kernel logs. */
@@ -353,6 +360,7 @@ export async function unpackOutcome(
   // Members (and whatever follows them) of the rest of the image.
   let pos = 0;
   const used = new Set<MemberDecoder>();
+  let pipe: DecoderPipe | null = null;
   try {
     while (rest !== null && pos < rest.length && x.message() === 0 && extraError === null) {
       const start = Number(x.offset());
@@ -394,10 +402,39 @@ export async function unpackOutcome(
         if (x.message() !== 0) errorMember ??= start;
         return true;
       };
-      const reader = decoder.decodeReader ? rest.reader(pos) : null;
-      const out = reader
-        ? decoder.decodeReader!(reader, flush)
-        : decoder.decode(rest.bytes().subarray(pos), flush);
+      let out: DecodeResult | null = null;
+      if (
+        options.threads !== false && rest.path !== null && decoder.decodeReader &&
+        rest.length - pos >= PIPE_MIN
+      ) {
+        pipe ??= openPipe();
+        if (pipe !== null) {
+          out = piped(
+            pipe,
+            {
+              path: rest.path,
+              offset: rest.base + pos,
+              length: rest.length - pos,
+              kind,
+              profile,
+            },
+            decoder,
+            rest.reader(pos)!,
+            core,
+            cap,
+            (n) => {
+              output += n;
+            },
+          );
+          if (x.message() !== 0) errorMember ??= start;
+        }
+      }
+      if (out === null) {
+        const reader = decoder.decodeReader ? rest.reader(pos) : null;
+        out = reader
+          ? decoder.decodeReader!(reader, flush)
+          : decoder.decode(rest.bytes().subarray(pos), flush);
+      }
       if (!out.ok && x.message() === 0) {
         extraError = new CpioError("DECOMPRESSOR", out.message ?? "decompressor failed", {
           offset: start,
@@ -424,6 +461,7 @@ export async function unpackOutcome(
     }
   } finally {
     rest?.close();
+    pipe?.close();
   }
 
   for (const d of used) d.release?.();
@@ -512,8 +550,13 @@ class Rest {
   }
 
   static ofFile(path: string | URL, base: number, length: number): Rest {
-    return new Rest(base, length, null, Deno.openSync(path, { read: true }));
+    const rest = new Rest(base, length, null, Deno.openSync(path, { read: true }));
+    rest.path = path instanceof URL ? fromFileUrl(path) : path;
+    return rest;
   }
+
+  /** The file, while the bytes stay in it. */
+  path: string | null = null;
 
   #read(pos: number, into: Uint8Array): number {
     const f = this.#file!;
@@ -562,6 +605,7 @@ class Rest {
       const n = this.#read(0, all);
       this.#bytes = all.subarray(0, n);
       this.close();
+      this.path = null;
     }
     return this.#bytes;
   }
@@ -570,6 +614,61 @@ class Rest {
     this.#file?.close();
     this.#file = null;
   }
+}
+
+// Members from this size on are decoded on a second thread (below it, starting
+// the worker costs more than it saves).
+const PIPE_MIN = 4 << 20;
+
+function openPipe(): DecoderPipe | null {
+  try {
+    return new DecoderPipe();
+  } catch {
+    return null; // no workers here: decode on this thread
+  }
+}
+
+// A member decoded by the pipe's worker while this thread parses, with the
+// same outcome as decoding here: when the parser stops the member, the
+// worker may have decoded further than the kernel's decoder would, so the
+// decoder runs again here up to the flush that stopped it, for my_inptr.
+function piped(
+  pipe: DecoderPipe,
+  job: Omit<PipeJob, "sab">,
+  decoder: MemberDecoder,
+  reader: ImageReader,
+  core: Core,
+  cap: number,
+  counted: (n: number) => void,
+): DecodeResult {
+  const x = core.x;
+  let flushes = 0; // flushes begun
+  let stoppedIn = -1; // the flush in which the parser got its message
+  let midFlush = false;
+  const out = pipe.run(job, (bytes, last) => {
+    if (!midFlush) flushes++;
+    midFlush = !last;
+    if (x.message() !== 0) {
+      // the rest of the flush that stopped the parser still counts as output
+      if (flushes - 1 === stoppedIn) counted(bytes.length);
+      return false;
+    }
+    counted(bytes.length);
+    let p = 0;
+    while (p < bytes.length && x.message() === 0) {
+      const n = core.load(bytes.subarray(p, p + cap));
+      p += n;
+      x.feedMember(n, last && p === bytes.length ? 1 : 0);
+    }
+    if (x.message() !== 0) {
+      stoppedIn = flushes - 1;
+      return false;
+    }
+    return true;
+  });
+  if (stoppedIn < 0) return out;
+  let calls = 0;
+  return decoder.decodeReader!(reader, () => calls++ <= stoppedIn);
 }
 
 function unconfigured(profile: KernelProfile, kind: Compression, offset: number): CpioError {
