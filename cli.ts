@@ -68,6 +68,7 @@ Commands:
       --tree            also print the tree    --quiet   print only errors
       --profile P       linux-6.1 (default), linux-6.12, linux-7.0
       --cmdline WORDS   kernel command line (root= makes rootfs a ramfs)
+      --single-thread   decode large members on this thread too
   list IMAGE            cpio -tv style listing of every archive in IMAGE [--json]
   segments [IMAGE...]   the image's members as the kernel walks them: offset,
                         length, compression, decompressed size, archives and
@@ -169,6 +170,7 @@ async function cmdUnpack(args: string[], io: CliIo): Promise<number> {
     options: {
       tree: { type: "boolean" },
       quiet: { type: "boolean" },
+      "single-thread": { type: "boolean" },
       profile: { type: "string" },
       cmdline: { type: "string" },
     },
@@ -179,6 +181,7 @@ async function cmdUnpack(args: string[], io: CliIo): Promise<number> {
   const root = await populateRootfs(images, {
     profile: profileOf(values.profile),
     cmdline: values.cmdline ?? "",
+    ...(values["single-thread"] ? { threads: false } : {}),
   });
   const ms = performance.now() - t0;
   if (values.quiet) {

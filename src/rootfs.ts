@@ -28,6 +28,8 @@ export interface RootfsOptions {
   rootfsSize?: number | string;
   /** The built-in initramfs image. @default {the profile's default list} */
   builtin?: Uint8Array;
+  /** Decode large members of a file image on a second thread while this one parses. @default {true} */
+  threads?: boolean;
 }
 
 /** The rootfs after the kernel's unpack. */
@@ -97,7 +99,11 @@ export async function populateRootfs(
   });
   // one image goes as it is, so that a file stays a file (read as needed)
   const source = images.length === 1 ? images[0]! : concatSources(images);
-  const r = await unpackOutcome(fs, source, { profile, now });
+  const r = await unpackOutcome(fs, source, {
+    profile,
+    now,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
   messages.push(...r.result.messages);
   if (r.error) {
     messages.push(

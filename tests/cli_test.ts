@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { main } from "../cli.ts";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { sampleImage, writeCpio } from "../mod.ts";
 
 const enc = new TextEncoder();
@@ -170,3 +170,26 @@ for (const [tool, args] of [["cpio", ["-it", "--quiet"]], ["bsdtar", ["-tf", "-"
     },
   });
 }
+
+Deno.test("main(['unpack', '--single-thread', IMAGE]) builds the same tree as two threads", async () => {
+  // a gzip member of about 5 MiB: large enough to be decoded on a second thread
+  const noise = new Uint8Array(5 << 20);
+  for (let i = 0, v = 1; i < noise.length; i++) {
+    noise[i] = (v = (Math.imul(v, 1103515245) + 12345) >>> 0) >>> 24;
+  }
+  const image = gzipSync(writeCpio([{ name: "big", mode: 0o100644, data: noise }]), { level: 1 });
+  assert.ok(image.length > 4 << 20);
+  const path = await Deno.makeTempFile({ prefix: "ramroot-cli-" });
+  try {
+    await Deno.writeFile(path, image);
+    const two = await cli(["manifest", path]);
+    const one = await cli(["unpack", "--single-thread", "--tree", path]);
+    const both = await cli(["unpack", "--tree", path]);
+    assert.equal(one.code, 0);
+    assert.match(two.stdout, /^\/big\tf\t0644\t0\t0\t1\t5242880\t/m);
+    const tree = (r: { stdout: string }) => r.stdout.slice(r.stdout.indexOf("kernel log:"));
+    assert.equal(tree(one), tree(both));
+  } finally {
+    await Deno.remove(path);
+  }
+});
