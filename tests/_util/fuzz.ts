@@ -61,6 +61,12 @@ export async function seedCorpus(): Promise<Uint8Array[]> {
     concat([tiny, new Uint8Array(8), newc([...crc, TRAILER])]),
     concat([pad4(await gzip(newc([...varied, TRAILER]))), tiny]),
     sampleImage(),
+    // one small member per format, made with its real tool (tests/kernel/members/)
+    ...["bzip2-small.bz2", "lzma-small.lzma", "xz-small.xz", "lzo-small.lzo", "lz4-small.lz4"]
+      .concat(["zstd-small.zst", "zstd-ncs-small.zst", "xz-x86-calls.xz"])
+      .map((f) =>
+        concat([tiny, Deno.readFileSync(new URL(`../kernel/members/${f}`, import.meta.url))])
+      ),
   ];
 }
 
