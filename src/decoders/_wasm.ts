@@ -13,7 +13,7 @@
 // without copies on this side.
 
 import { decodeBase64 } from "../_base64.ts";
-import type { DecodeResult, Flush, ImageReader } from "./types.ts";
+import type { DecodeResult, Flush, ImageReader, MemberDecoder } from "./types.ts";
 
 /** The exports every decoder module has. */
 export interface DecoderExports {
@@ -22,6 +22,9 @@ export interface DecoderExports {
   decode(ptr: number, len: number): number;
   consumed(): number;
 }
+
+// each module is compiled once; every decoder made from it is an instance
+const compiled = new Map<string, WebAssembly.Module>();
 
 /** A decoder module and the flush() its next decode() calls. */
 export class WasmDecoder<X extends DecoderExports = DecoderExports> {
@@ -33,7 +36,11 @@ export class WasmDecoder<X extends DecoderExports = DecoderExports> {
   #loaded: { buffer: ArrayBufferLike; offset: number; length: number; ptr: number } | null = null;
 
   constructor(base64: string) {
-    const module = new WebAssembly.Module(decodeBase64(base64) as Uint8Array<ArrayBuffer>);
+    let module = compiled.get(base64);
+    if (module === undefined) {
+      module = new WebAssembly.Module(decodeBase64(base64) as Uint8Array<ArrayBuffer>);
+      compiled.set(base64, module);
+    }
     const instance = new WebAssembly.Instance(module, {
       env: {
         flush: (ptr: number, len: number): number => {
@@ -80,8 +87,9 @@ export class WasmDecoder<X extends DecoderExports = DecoderExports> {
     const l = this.#loaded;
     let ptr: number;
     if (
+      // a later member of the same image: a suffix of the bytes copied last
       l !== null && l.buffer === input.buffer && input.byteOffset >= l.offset &&
-      input.byteOffset + input.length <= l.offset + l.length
+      input.byteOffset + input.length === l.offset + l.length
     ) {
       ptr = l.ptr + (input.byteOffset - l.offset);
     } else {
@@ -116,4 +124,27 @@ export class WasmDecoder<X extends DecoderExports = DecoderExports> {
     const message = messages[code];
     return message === undefined ? { consumed, ok: false } : { consumed, ok: false, message };
   }
+}
+
+/**
+ * A {@linkcode MemberDecoder} over the module in `base64`: instantiated on
+ * first use, `setup` run on its exports before every decode (options such as
+ * the modelled machine's RAM), error codes mapped with `messages`.
+ */
+export function wasmMemberDecoder<X extends DecoderExports = DecoderExports>(
+  base64: string,
+  messages: Record<number, string>,
+  setup?: (x: X) => void,
+): MemberDecoder {
+  let module: WasmDecoder<X> | null = null;
+  const ready = (): WasmDecoder<X> => {
+    module ??= new WasmDecoder<X>(base64);
+    setup?.(module.x);
+    return module;
+  };
+  return {
+    decode: (input, flush) => ready().run(input, flush, messages),
+    decodeReader: (input, flush) => ready().runReader(input, flush, messages),
+    release: () => module?.release(),
+  };
 }

@@ -16,45 +16,9 @@ import {
   R_OK,
   RING,
 } from "./_pipe.ts";
-import type { Compression, KernelProfile } from "../profile.ts";
+import type { KernelProfile } from "../profile.ts";
+import { decoderFor } from "./mod.ts";
 import type { DecodeResult, ImageReader, MemberDecoder } from "./types.ts";
-
-// Only the module of the format at hand is loaded (node:zlib for gzip alone):
-// this thread's memory is part of the process's.
-const loaded = new Map<Compression, MemberDecoder>();
-
-async function decoderOf(kind: Compression, profile: KernelProfile): Promise<MemberDecoder> {
-  let d = loaded.get(kind);
-  if (d !== undefined) return d;
-  switch (kind) {
-    case "gzip":
-      d = (await import("./gzip.ts")).gzip;
-      break;
-    case "bzip2":
-      d = (await import("./bzip2.ts")).bzip2;
-      break;
-    case "lzma":
-      d = (await import("./lzma.ts")).createLzmaDecoder({ totalRamPages: profile.totalRamPages });
-      break;
-    case "xz":
-      d = (await import("./xz.ts")).createXzDecoder({
-        bcj: profile.xzBcjFilters,
-        totalRamPages: profile.totalRamPages,
-      });
-      break;
-    case "lzo":
-      d = (await import("./lzo.ts")).lzo;
-      break;
-    case "lz4":
-      d = (await import("./lz4.ts")).lz4;
-      break;
-    case "zstd":
-      d = (await import("./zstd.ts")).zstd;
-      break;
-  }
-  loaded.set(kind, d);
-  return d;
-}
 
 function fileReader(path: string, offset: number, length: number): ImageReader & { close(): void } {
   const file = Deno.openSync(path, { read: true });
@@ -145,13 +109,14 @@ function run(job: PipeJob, decoder: MemberDecoder | null): void {
   }
 }
 
-globalThis.addEventListener("message", async (e) => {
+// each job brings a copy of its profile: one object per distinct profile, so
+// that decoderFor() reuses its decoders across members
+const profiles = new Map<string, KernelProfile>();
+
+globalThis.addEventListener("message", (e) => {
   const job = (e as MessageEvent<PipeJob>).data;
-  let decoder: MemberDecoder | null = null;
-  try {
-    decoder = await decoderOf(job.kind, job.profile);
-  } catch {
-    // reported by run()
-  }
-  run(job, decoder);
+  const key = JSON.stringify(job.profile);
+  let profile = profiles.get(key);
+  if (profile === undefined) profiles.set(key, profile = job.profile);
+  run(job, decoderFor(profile, job.kind) ?? null);
 });

@@ -16,8 +16,8 @@
 //   reads on into whatever follows the initrd, and can fault there).
 
 import { WASM_BASE64 } from "./_bzip2_wasm.ts";
-import { WasmDecoder } from "./_wasm.ts";
-import type { DecodeResult, Flush, ImageReader, MemberDecoder } from "./types.ts";
+import { wasmMemberDecoder } from "./_wasm.ts";
+import type { MemberDecoder } from "./types.ts";
 
 /** BZIP2_IOBUF_SIZE: the output buffer of bunzip2() without an outbuf. */
 export const BZIP2_FLUSH_SIZE = 4096;
@@ -28,8 +28,6 @@ const MESSAGES: Record<number, string> = {
   1: "Data integrity error when decompressing.",
   2: "Compressed file ends unexpectedly",
 };
-
-let module: WasmDecoder | null = null;
 
 /**
  * The bzip2 decoder: the kernel's bunzip2() over the rest of the image.
@@ -53,16 +51,4 @@ let module: WasmDecoder | null = null;
  * assert.deepEqual(chunks, ["hello"]);
  * ```
  */
-export const bzip2: MemberDecoder = {
-  decode(input: Uint8Array, flush: Flush): DecodeResult {
-    module ??= new WasmDecoder(WASM_BASE64);
-    return module.run(input, flush, MESSAGES);
-  },
-  decodeReader(input: ImageReader, flush: Flush): DecodeResult {
-    module ??= new WasmDecoder(WASM_BASE64);
-    return module.runReader(input, flush, MESSAGES);
-  },
-  release(): void {
-    module?.release();
-  },
-};
+export const bzip2: MemberDecoder = wasmMemberDecoder(WASM_BASE64, MESSAGES);

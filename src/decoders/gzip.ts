@@ -35,53 +35,47 @@ interface ZlibHandle {
 
 /** The gzip decoder. */
 export const gzip: MemberDecoder = {
-  decode: (buf, flush) => gunzip(bytesReader(buf), flush),
+  decode: (buf, flush) => gunzip(buf, flush),
   decodeReader: gunzip,
 };
 
 // Input read in windows of this size.
 const WINDOW = 1 << 20;
 
-function bytesReader(buf: Uint8Array): ImageReader {
-  return {
-    length: buf.length,
-    read(pos, into) {
-      const n = Math.min(into.length, buf.length - pos);
-      if (n <= 0) return 0;
-      into.set(buf.subarray(pos, pos + n));
-      return n;
-    },
-  };
-}
-
-// A reader's bytes as consecutive windows; a window is `bytes` from `start`.
+// The input as consecutive windows; a window is `bytes` from `start`. Bytes
+// in memory are one window, used in place.
 class Windows {
   bytes: Uint8Array = new Uint8Array(0);
   start = 0;
-  #reader: ImageReader;
-  #buf: Uint8Array;
+  #input: ImageReader | Uint8Array;
+  #buf: Uint8Array | null = null;
 
-  constructor(reader: ImageReader, size: number) {
-    this.#reader = reader;
-    this.#buf = new Uint8Array(Math.min(size, Math.max(reader.length, 16)));
+  constructor(input: ImageReader | Uint8Array) {
+    this.#input = input;
   }
 
   /** Makes the window start at `pos`; false at the end of the input. */
   load(pos: number): boolean {
+    const input = this.#input;
+    this.start = pos;
+    if (input instanceof Uint8Array) {
+      this.bytes = input.subarray(Math.min(pos, input.length));
+      return this.bytes.length > 0;
+    }
+    this.#buf ??= new Uint8Array(Math.min(WINDOW, Math.max(input.length, 16)));
     let n = 0;
     while (n < this.#buf.length) {
-      const k = this.#reader.read(pos + n, this.#buf.subarray(n));
+      const k = input.read(pos + n, this.#buf.subarray(n));
       if (k <= 0) break;
       n += k;
     }
-    this.start = pos;
     this.bytes = this.#buf.subarray(0, n);
     return n > 0;
   }
 }
 
-function gunzip(input: ImageReader, flush: Flush): DecodeResult {
-  const win = new Windows(input, WINDOW);
+function gunzip(input: ImageReader | Uint8Array, flush: Flush): DecodeResult {
+  const win = new Windows(input);
   win.load(0);
   const buf = win.bytes;
   if (buf.length < 10 || buf[0] !== 0x1f || buf[1] !== 0x8b || buf[2] !== 0x08) {
@@ -106,6 +100,7 @@ function gunzip(input: ImageReader, flush: Flush): DecodeResult {
   const handle = stream._handle;
   const state = stream._writeState;
   if (handle === undefined || typeof handle.writeSync !== "function" || state === undefined) {
+    if (input instanceof Uint8Array) return gunzipWhole(input, p, flush);
     const all = new Uint8Array(input.length);
     input.read(0, all);
     return gunzipWhole(all, p, flush);

@@ -16,8 +16,8 @@
 //   were flushed; a failing chunk's size is counted, its block is not.
 
 import { WASM_BASE64 } from "./_lz4_wasm.ts";
-import { WasmDecoder } from "./_wasm.ts";
-import type { DecodeResult, Flush, ImageReader, MemberDecoder } from "./types.ts";
+import { wasmMemberDecoder } from "./_wasm.ts";
+import type { MemberDecoder } from "./types.ts";
 
 /** LZ4_DEFAULT_UNCOMPRESSED_CHUNK_SIZE: the output buffer, flushed once per chunk. */
 export const LZ4_CHUNK_SIZE = 8 << 20;
@@ -28,8 +28,6 @@ const MESSAGES: Record<number, string> = {
   2: "Decoding failed",
   5: "data corrupted",
 };
-
-let module: WasmDecoder | null = null;
 
 /**
  * The lz4 decoder: the kernel's unlz4() over the rest of the image.
@@ -50,16 +48,4 @@ let module: WasmDecoder | null = null;
  * assert.deepEqual(chunks, ["hello"]);
  * ```
  */
-export const lz4: MemberDecoder = {
-  decode(input: Uint8Array, flush: Flush): DecodeResult {
-    module ??= new WasmDecoder(WASM_BASE64);
-    return module.run(input, flush, MESSAGES);
-  },
-  decodeReader(input: ImageReader, flush: Flush): DecodeResult {
-    module ??= new WasmDecoder(WASM_BASE64);
-    return module.runReader(input, flush, MESSAGES);
-  },
-  release(): void {
-    module?.release();
-  },
-};
+export const lz4: MemberDecoder = wasmMemberDecoder(WASM_BASE64, MESSAGES);

@@ -7,9 +7,9 @@
 // and more through an int, more than the machine's RAM) fail without a
 // message. The decoder runs in WebAssembly (wasm/decoders/lzma.ts).
 
-import { type DecoderExports, WasmDecoder } from "./_wasm.ts";
+import { type DecoderExports, wasmMemberDecoder } from "./_wasm.ts";
 import { WASM_BASE64 } from "./_lzma_wasm.ts";
-import type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
+import type { MemberDecoder } from "./types.ts";
 
 /**
  * What unlzma() passes to error(), by the module's error code. Code 4 (no
@@ -75,18 +75,8 @@ interface LzmaExports extends DecoderExports {
  * ```
  */
 export function createLzmaDecoder(options: LzmaDecoderOptions = {}): MemberDecoder {
-  const pages = options.totalRamPages ?? 245268;
-  let module: WasmDecoder<LzmaExports> | null = null;
-  return {
-    decode(input: Uint8Array, flush: Flush): DecodeResult {
-      module ??= new WasmDecoder<LzmaExports>(WASM_BASE64);
-      module.x.setMemoryPages(Math.min(pages, 0xffffffff) >>> 0);
-      return module.run(input, flush, LZMA_MESSAGES);
-    },
-    release(): void {
-      module?.release();
-    },
-  };
+  const pages = Math.min(options.totalRamPages ?? 245268, 0xffffffff) >>> 0;
+  return wasmMemberDecoder<LzmaExports>(WASM_BASE64, LZMA_MESSAGES, (x) => x.setMemoryPages(pages));
 }
 
 /** The lzma decoder. */

@@ -15,8 +15,8 @@
 //   marker. A second lzop stream is a new member for unpack_to_rootfs().
 
 import { WASM_BASE64 } from "./_lzo_wasm.ts";
-import { WasmDecoder } from "./_wasm.ts";
-import type { DecodeResult, Flush, ImageReader, MemberDecoder } from "./types.ts";
+import { wasmMemberDecoder } from "./_wasm.ts";
+import type { MemberDecoder } from "./types.ts";
 
 /** LZO_BLOCK_SIZE: the output buffer and the largest block. */
 export const LZO_BLOCK_SIZE = 256 * 1024;
@@ -28,8 +28,6 @@ const MESSAGES: Record<number, string> = {
   3: "dest len longer than block size",
   4: "Compressed data violation",
 };
-
-let module: WasmDecoder | null = null;
 
 /**
  * The lzo decoder: the kernel's unlzo() over the rest of the image.
@@ -57,16 +55,4 @@ let module: WasmDecoder | null = null;
  * assert.deepEqual(chunks, ["hello"]);
  * ```
  */
-export const lzo: MemberDecoder = {
-  decode(input: Uint8Array, flush: Flush): DecodeResult {
-    module ??= new WasmDecoder(WASM_BASE64);
-    return module.run(input, flush, MESSAGES);
-  },
-  decodeReader(input: ImageReader, flush: Flush): DecodeResult {
-    module ??= new WasmDecoder(WASM_BASE64);
-    return module.runReader(input, flush, MESSAGES);
-  },
-  release(): void {
-    module?.release();
-  },
-};
+export const lzo: MemberDecoder = wasmMemberDecoder(WASM_BASE64, MESSAGES);

@@ -35,7 +35,12 @@ export interface ImageReader {
 
 /** One of the kernel's decompressors. */
 export interface MemberDecoder {
-  /** Decodes the member at the start of `input` (which runs to the end of the image). */
+  /**
+   * Decodes the member at the start of `input` (which runs to the end of the
+   * image). A decoder may keep its copy of the image until {@linkcode release}
+   * and decode a later member (a suffix of the same bytes) from it: change
+   * those bytes only after release().
+   */
   decode(input: Uint8Array, flush: Flush): DecodeResult;
   /** The same, reading its input from `input` as it goes (when the decoder can). */
   decodeReader?(input: ImageReader, flush: Flush): DecodeResult;

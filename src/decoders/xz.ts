@@ -8,9 +8,9 @@
 // the machine's RAM. The state machines run in WebAssembly
 // (wasm/decoders/xz.ts).
 
-import { type DecoderExports, WasmDecoder } from "./_wasm.ts";
+import { type DecoderExports, wasmMemberDecoder } from "./_wasm.ts";
 import { WASM_BASE64 } from "./_xz_wasm.ts";
-import type { DecodeResult, Flush, MemberDecoder } from "./types.ts";
+import type { MemberDecoder } from "./types.ts";
 
 /** unxz()'s output buffer size when the caller gives none (XZ_IOBUF_SIZE). */
 export const XZ_FLUSH_SIZE = 4096;
@@ -80,19 +80,11 @@ const FILTER_IDS: Record<XzBcjFilter, number> = { x86: 4, arm64: 10, riscv: 11 }
 export function createXzDecoder(options: XzDecoderOptions = {}): MemberDecoder {
   let mask = 0;
   for (const f of options.bcj ?? XZ_BCJ_FILTERS["linux-6.12"]) mask |= 1 << FILTER_IDS[f];
-  const pages = options.totalRamPages ?? DEFAULT_TOTAL_RAM_PAGES;
-  let module: WasmDecoder<XzExports> | null = null;
-  return {
-    decode(input: Uint8Array, flush: Flush): DecodeResult {
-      if (module === null) module = new WasmDecoder<XzExports>(WASM_BASE64);
-      module.x.setBcjFilters(mask);
-      module.x.setMemoryPages(Math.min(pages, 0xffffffff) >>> 0);
-      return module.run(input, flush, XZ_MESSAGES);
-    },
-    release(): void {
-      module?.release();
-    },
-  };
+  const pages = Math.min(options.totalRamPages ?? DEFAULT_TOTAL_RAM_PAGES, 0xffffffff) >>> 0;
+  return wasmMemberDecoder<XzExports>(WASM_BASE64, XZ_MESSAGES, (x) => {
+    x.setBcjFilters(mask);
+    x.setMemoryPages(pages);
+  });
 }
 
 /** The xz decoder, with Debian 6.12's BCJ filters (x86, ARM64, RISC-V). */

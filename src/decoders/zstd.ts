@@ -12,8 +12,8 @@
 //   of the zstd 1.5.2 in the 6.2 to 6.14 kernels (6.12 among them).
 
 import { WASM_BASE64 } from "./_zstd_wasm.ts";
-import { WasmDecoder } from "./_wasm.ts";
-import type { DecodeResult, Flush, ImageReader, MemberDecoder } from "./types.ts";
+import { wasmMemberDecoder } from "./_wasm.ts";
+import type { MemberDecoder } from "./types.ts";
 
 /** ZSTD_IOBUF_SIZE: the output buffer of __unzstd(), flushed whenever it is full. */
 export const ZSTD_FLUSH_SIZE = 1 << 17;
@@ -30,8 +30,6 @@ const MESSAGES: Record<number, string> = {
   8: "ZSTD-compressed data is truncated",
   9: "Failed to flush()",
 };
-
-let module: WasmDecoder | null = null;
 
 /**
  * The zstd decoder: the kernel's unzstd() over the rest of the image.
@@ -55,16 +53,4 @@ let module: WasmDecoder | null = null;
  * assert.deepEqual(chunks, ["hello"]);
  * ```
  */
-export const zstd: MemberDecoder = {
-  decode(input: Uint8Array, flush: Flush): DecodeResult {
-    module ??= new WasmDecoder(WASM_BASE64);
-    return module.run(input, flush, MESSAGES);
-  },
-  decodeReader(input: ImageReader, flush: Flush): DecodeResult {
-    module ??= new WasmDecoder(WASM_BASE64);
-    return module.runReader(input, flush, MESSAGES);
-  },
-  release(): void {
-    module?.release();
-  },
-};
+export const zstd: MemberDecoder = wasmMemberDecoder(WASM_BASE64, MESSAGES);

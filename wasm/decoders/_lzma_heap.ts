@@ -4,6 +4,8 @@
 // is extended in place when it is the topmost one, else moved to the top.
 // No objects: the stub runtime would place them at __heap_base too.
 
+import { ensureMemory } from "./_memory";
+
 let top: u64 = 0;
 
 /**
@@ -38,13 +40,6 @@ export function vmallocRefuses(size: u64): bool {
   return load<u64>(r, 8);
 }
 
-function ensureMemory(end: u64): bool {
-  const have = (<u64>memory.size()) << 16;
-  if (end <= have) return true;
-  if (end > (<u64>65536 << 16)) return false;
-  const pages = <i32>((end - have + 0xffff) >> 16);
-  return memory.grow(pages) >= 0;
-}
 
 /**
  * Makes region `r` hold at least `size` bytes (its contents are not kept when

@@ -56,6 +56,8 @@
 // Memory: the 4096-byte output buffer, the tables, the 900000-entry dbuf of
 // the largest block size, then the image.
 
+import { ensureMemory } from "./_memory";
+
 // @ts-ignore: decorator
 @external("env", "flush")
 declare function flushOutput(ptr: usize, len: u32): i32;
@@ -133,12 +135,6 @@ let writeCurrent: i32 = 0;
 let crcReady = false;
 let inptr: u32 = 0;
 
-function ensureMemory(end: usize): bool {
-  const have = (<usize>memory.size()) << 16;
-  if (end <= have) return true;
-  const pages = <i32>((end - have + 0xffff) >> 16);
-  return memory.grow(pages) >= 0;
-}
 
 /** Room for `len` bytes of image; the decoder's buffers sit below it. */
 export function inputBuffer(len: u32): usize {

@@ -17,6 +17,9 @@
 // Memory: one 256 KiB output buffer (the kernel's malloc(LZO_BLOCK_SIZE)),
 // then the image.
 
+import { ensureMemory } from "./_memory";
+import { copyFar, copyNear } from "./_match_copy";
+
 // @ts-ignore: decorator
 @external("env", "flush")
 declare function flushOutput(ptr: usize, len: u32): i32;
@@ -43,12 +46,6 @@ const INPUT: usize = (OUT + BLOCK_SIZE + SLACK + 15) & ~(<usize>15);
 
 let inptr: u32 = 0;
 
-function ensureMemory(end: usize): bool {
-  const have = (<usize>memory.size()) << 16;
-  if (end <= have) return true;
-  const pages = <i32>((end - have + 0xffff) >> 16);
-  return memory.grow(pages) >= 0;
-}
 
 /** Room for `len` bytes of image (plus slack); the output buffer sits below it. */
 export function inputBuffer(len: u32): usize {
@@ -309,23 +306,4 @@ function copyMatch(op: usize, off: u32, len: u32): void {
   }
 }
 
-// Overlapping copy at a distance of 8 or more: 8 bytes at a time is exact.
-function copyFar(op: usize, m: usize, len: u32): void {
-  const end = op + len;
-  do {
-    store<u64>(op, load<u64>(m));
-    op += 8;
-    m += 8;
-  } while (op < end);
-}
 
-// Overlapping copy at a distance of 2..7: the first 8 bytes one by one, then
-// 8 at a time from the smallest multiple of the distance that is 8 or more
-// (the output repeats with the distance as its period).
-function copyNear(op: usize, off: u32, len: u32): void {
-  const m = op - off;
-  for (let i: usize = 0; i < 8; i++) store<u8>(op + i, load<u8>(m + i));
-  if (len <= 8) return;
-  const step = <usize>(((8 + off - 1) / off) * off);
-  copyFar(op + 8, op + 8 - step, len - 8);
-}

@@ -38,6 +38,8 @@
 import { xxhDigest, xxhReset, xxhUpdate } from "./_zstd_xxh64";
 import { BLOCK_MAX, CORRUPT, decodeBlock, frameBegin, PROBABLY } from "./_zstd_block";
 
+import { ensureMemory } from "./_memory";
+
 // @ts-ignore: decorator
 @external("env", "flush")
 declare function flushOutput(ptr: usize, len: u32): i32;
@@ -86,12 +88,6 @@ let dictID: u32 = 0;
 let checksum = false;
 let skippable = false;
 
-function ensureMemory(end: usize): bool {
-  const have = (<usize>memory.size()) << 16;
-  if (end <= have) return true;
-  const pages = <i32>((end - have + 0xffff) >> 16);
-  return memory.grow(pages) >= 0;
-}
 
 /** Room for `len` bytes of image (plus slack); the fixed buffers sit below it. */
 export function inputBuffer(len: u32): usize {
