@@ -348,7 +348,7 @@ export async function unpackOutcome(
           rest = Rest.ofFile(source as string | URL, at, size - at);
           inputBytes = size;
         } else {
-          rest = Rest.ofBytes(await gatherRest(first, it, null), at);
+          rest = Rest.ofBytes(await gatherRest(first, it), at);
           inputBytes = at + rest.length;
         }
         break outer;
@@ -392,12 +392,7 @@ export async function unpackOutcome(
         // an empty buffer (unlzma's last flush) leaves the kernel's state as it is
         if (chunk.length === 0) return true;
         output += chunk.length;
-        let p = 0;
-        do {
-          const n = core.load(chunk.subarray(p, p + cap));
-          p += n;
-          x.feedMember(n, p === chunk.length ? 1 : 0);
-        } while (p < chunk.length && x.message() === 0);
+        feedMemberBytes(core, cap, chunk, true);
         // offsets of messages raised inside the member are member-relative
         if (x.message() !== 0) errorMember ??= start;
         return true;
@@ -498,22 +493,8 @@ export async function unpackOutcome(
 async function gatherRest(
   first: Uint8Array,
   it: AsyncIterator<Uint8Array>,
-  expected: number | null,
 ): Promise<Uint8Array> {
-  if (expected !== null && expected >= first.length) {
-    let buf = new Uint8Array(expected);
-    buf.set(first);
-    let n = first.length;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) break;
-      const c = r.value;
-      if (n + c.length > buf.length) buf = concat([buf.subarray(0, n), c]);
-      else buf.set(c, n);
-      n += c.length;
-    }
-    return n === buf.length ? buf : buf.subarray(0, n);
-  }
+  // a yielded chunk is only valid until the next one
   const parts: Uint8Array[] = [first.slice()];
   for (;;) {
     const r = await it.next();
@@ -632,6 +613,24 @@ function openPipe(): DecoderPipe | null {
 // same outcome as decoding here: when the parser stops the member, the
 // worker may have decoded further than the kernel's decoder would, so the
 // decoder runs again here up to the flush that stopped it, for my_inptr.
+// flush_buffer()'s write_buffer() over `bytes` of decoded output, through the
+// core's input buffer (`cap` bytes at a time); `endOfKernelBuffer` when they
+// end one of the decoder's output buffers.
+function feedMemberBytes(
+  core: Core,
+  cap: number,
+  bytes: Uint8Array,
+  endOfKernelBuffer: boolean,
+): void {
+  const x = core.x;
+  let p = 0;
+  while (p < bytes.length && x.message() === 0) {
+    const n = core.load(bytes.subarray(p, p + cap));
+    p += n;
+    x.feedMember(n, endOfKernelBuffer && p === bytes.length ? 1 : 0);
+  }
+}
+
 function piped(
   pipe: DecoderPipe,
   job: Omit<PipeJob, "sab">,
@@ -654,12 +653,7 @@ function piped(
       return false;
     }
     counted(bytes.length);
-    let p = 0;
-    while (p < bytes.length && x.message() === 0) {
-      const n = core.load(bytes.subarray(p, p + cap));
-      p += n;
-      x.feedMember(n, last && p === bytes.length ? 1 : 0);
-    }
+    feedMemberBytes(core, cap, bytes, last);
     if (x.message() !== 0) {
       stoppedIn = flushes - 1;
       return false;
