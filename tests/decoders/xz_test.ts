@@ -14,6 +14,9 @@ import { Prng } from "../_util/prng.ts";
 
 const DIR = new URL("../vectors/xz/", import.meta.url);
 const CORRUPT = "XZ-compressed data is corrupt";
+import { decoderFor } from "../../src/decoders/mod.ts";
+import { getProfile } from "../../src/profile.ts";
+
 const OPTIONS = "Input was encoded with settings that are not supported by this XZ decoder";
 const FORMAT = "Input is not in the XZ format (wrong magic bytes)";
 const MEMORY = "XZ decompressor ran out of memory";
@@ -133,6 +136,15 @@ Deno.test("xz.decode() refuses what the kernel's lib/xz is not built for", async
     assert.equal(run(vector("arm64-crc32"), x86Only).result.message, OPTIONS);
     assert.equal(run(vector("x86-crc32"), x86Only).result.ok, true);
   });
+  await t.step(
+    "the profiles' filters: ARM64 BCJ refused by linux-6.1, decoded by linux-6.12",
+    () => {
+      const of61 = decoderFor(getProfile("linux-6.1"), "xz")!;
+      const of612 = decoderFor(getProfile("linux-6.12"), "xz")!;
+      assert.equal(run(vector("arm64-crc32"), of61).result.message, OPTIONS);
+      assert.equal(run(vector("arm64-crc32"), of612).result.ok, true);
+    },
+  );
 });
 
 Deno.test("xz.decode() reports my_inptr at the end of the stream whatever follows", async (t) => {
