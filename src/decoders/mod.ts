@@ -5,6 +5,7 @@ import type { Compression, KernelProfile } from "../profile.ts";
 import type { MemberDecoder } from "./types.ts";
 import { bzip2 } from "./bzip2.ts";
 import { gzip } from "./gzip.ts";
+import { lzmaOptions, xzOptions } from "./_options.ts";
 import { lz4 } from "./lz4.ts";
 import { lzo } from "./lzo.ts";
 import { createLzmaDecoder, lzma } from "./lzma.ts";
@@ -38,9 +39,9 @@ export function decoderFor(profile: KernelProfile, kind: Compression): MemberDec
   let d = decoders.get(kind);
   if (d === undefined) {
     if (kind === "xz") {
-      d = createXzDecoder({ bcj: profile.xzBcjFilters, totalRamPages: profile.totalRamPages });
+      d = createXzDecoder(xzOptions(profile));
     } else if (kind === "lzma") {
-      d = createLzmaDecoder({ totalRamPages: profile.totalRamPages });
+      d = createLzmaDecoder(lzmaOptions(profile));
     } else {
       d = DECODERS[kind];
     }
