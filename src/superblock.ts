@@ -3,8 +3,8 @@
 // uid=, gid=, 4 KiB page accounting, BOGO_DIRENT_SIZE directory sizes) and
 // fs/ramfs/inode.c (no limits, directory size 0, root mode 0755).
 
-import { D, I } from "./_layout.ts";
-import { errnoName, FsError } from "./errors.ts";
+import { D, DF, I } from "./_layout.ts";
+import { type Errno, errnoName, FsError } from "./errors.ts";
 import { Core } from "./wasm_core.ts";
 
 const enc = new TextEncoder();
@@ -15,6 +15,12 @@ export const PATH_AREA = 16384;
 
 /** One tmpfs superblock can hold at most this many bytes of file data. */
 export const MAX_SUPERBLOCK_BYTES = 3.5 * 1024 ** 3;
+
+/** Bytes of one write() call of {@linkcode Superblock.dWrite}. */
+const WRITE_CHUNK = 65536;
+
+/** Longest symlink target plus its NUL (PATH_MAX). */
+const PATH_MAX = 4096;
 
 /** Page size used for tmpfs accounting. */
 export const PAGE_SIZE = 4096;
@@ -176,10 +182,8 @@ export abstract class Superblock {
   abstract readonly options: string;
   /** @internal */
   readonly _core: Core;
-  /** Page limit (0 = unlimited). */
-  readonly maxBlocks: number;
-  /** Inode limit (0 = unlimited). */
-  readonly maxInodes: number;
+  #maxBlocks: number;
+  #maxInodes: number;
 
   /** @internal */
   constructor(
@@ -192,8 +196,8 @@ export abstract class Superblock {
     now: number,
   ) {
     this._core = new Core();
-    this.maxBlocks = maxBlocks;
-    this.maxInodes = maxInodes;
+    this.#maxBlocks = maxBlocks;
+    this.#maxInodes = maxInodes;
     const r = this._core.x.init(
       kind,
       BigInt(maxBlocks),
@@ -208,6 +212,26 @@ export abstract class Superblock {
       throw new FsError(errnoName(r), { syscall: "mount", reason: "cannot set up the superblock" });
     }
     this._core.attach();
+  }
+
+  /** Page limit (0 = unlimited). */
+  get maxBlocks(): number {
+    return this.#maxBlocks;
+  }
+
+  /** Inode limit (0 = unlimited). */
+  get maxInodes(): number {
+    return this.#maxInodes;
+  }
+
+  /**
+   * Replaces the limits (what a remount with `size=` and `nr_inodes=` does);
+   * the caller validates them. Pages and inodes already in use stay.
+   */
+  setLimits(maxBlocks: number, maxInodes: number): void {
+    this._core.x.setLimits(BigInt(maxBlocks), BigInt(maxInodes));
+    this.#maxBlocks = maxBlocks;
+    this.#maxInodes = maxInodes;
   }
 
   /** Sets "now" (seconds) for later changes. */
@@ -300,14 +324,20 @@ export abstract class Superblock {
     }
   }
 
+  #nameBytes(d: number): Uint8Array {
+    const c = this._core;
+    const len = c.u16(d + D.NAMELEN);
+    const at = (c.u16(d + D.FLAGS) & DF.EXTNAME) !== 0 ? c.u32(d + D.NAME) : d + D.NAME;
+    return c.view(at, len).slice();
+  }
+
   /** @internal Children of a directory dentry: [dentry, name bytes]. */
   *_children(d: number): Generator<[number, Uint8Array]> {
     const c = this._core;
     const i = c.u32(d + D.INODE);
     let child = c.u32(i + I.A);
     while (child !== 0) {
-      const len = c.u16(child + D.NAMELEN);
-      yield [child, c.view(child + D.NAME, len).slice()];
+      yield [child, this.#nameBytes(child)];
       child = c.u32(child + D.NEXT);
     }
   }
@@ -516,6 +546,255 @@ export abstract class Superblock {
       c.x.closeInode(i);
     }
     return done;
+  }
+
+  // ---- dentry-level access (for a mount tree)
+  //
+  // A dentry handle is a number that stays valid while the entry exists, or
+  // while it is referenced (dGet): a referenced dentry that is removed stays
+  // readable as a dead dentry (dDead) with its inode until the last dPut.
+  // A rename keeps the handle of the moved entry. Names are one component
+  // (no "/", not "." or ".."); symlinks are never followed; mount flags are
+  // ignored (the caller decides what a mount point allows).
+
+  /** The dentry of the root directory. */
+  get rootDentry(): number {
+    return this._core.x.rootDentry();
+  }
+
+  #name(name: Uint8Array, syscall: string): [number, number] {
+    const fail = (code: Errno) => new FsError(code, { syscall, path: dec.decode(name) });
+    if (name.length === 0) throw fail("ENOENT");
+    if (name.length > 255) throw fail("ENAMETOOLONG");
+    if (
+      name.includes(0x2f) || (name[0] === 0x2e && (name.length === 1 ||
+        (name.length === 2 && name[1] === 0x2e)))
+    ) {
+      throw fail("EINVAL");
+    }
+    const at = this._core.input + this._core.inputSize - PATH_AREA;
+    this._core.u8.set(name, at);
+    return [at, name.length];
+  }
+
+  #dir(d: number, syscall: string): void {
+    if (typeOf(this._core.u32(this._core.u32(d + D.INODE) + I.MODE)) !== "d") {
+      throw new FsError("ENOTDIR", { syscall });
+    }
+  }
+
+  // Runs `op` on one name relative to `dir`, as a raw walk from that dentry.
+  #at(dir: number, name: Uint8Array, syscall: string, op: (at: number, len: number) => number) {
+    const [at, len] = this.#name(name, syscall);
+    const x = this._core.x;
+    x.setBase(dir, 1);
+    let r: number;
+    try {
+      r = op(at, len);
+    } finally {
+      x.setBase(0, 0);
+    }
+    if (r !== 0) throw new FsError(errnoName(r), { syscall, path: dec.decode(name) });
+    return x.walkChild();
+  }
+
+  /**
+   * The child `name` of directory dentry `dir`, or 0 when there is none.
+   * @throws {FsError} ENOTDIR when `dir` is not a directory
+   */
+  dLookup(dir: number, name: Uint8Array): number {
+    this.#dir(dir, "lookup");
+    const [at, len] = this.#name(name, "lookup");
+    return this._core.x.lookup(dir, at, len);
+  }
+
+  /** The parent dentry of `d` (the root is its own parent). */
+  dParent(d: number): number {
+    return this._core.u32(d + D.PARENT);
+  }
+
+  /** The name of dentry `d` (empty for the root). */
+  dName(d: number): Uint8Array {
+    return this.#nameBytes(d);
+  }
+
+  /** lstat(2) of dentry `d`. */
+  dStat(d: number): Stat {
+    return this._statInode(this._core.u32(d + D.INODE));
+  }
+
+  /**
+   * The target of symlink dentry `d`.
+   * @throws {FsError} EINVAL when `d` is not a symlink
+   */
+  dReadlink(d: number): Uint8Array {
+    const i = this._core.u32(d + D.INODE);
+    if (typeOf(this._core.u32(i + I.MODE)) !== "l") {
+      throw new FsError("EINVAL", { syscall: "readlink" });
+    }
+    return this._targetOf(i);
+  }
+
+  /**
+   * The entries of directory dentry `d` as [dentry, name], newest first (the
+   * order of the directory's listing).
+   * @throws {FsError} ENOTDIR when `d` is not a directory
+   */
+  dChildren(d: number): [number, Uint8Array][] {
+    this.#dir(d, "getdents64");
+    return [...this._children(d)];
+  }
+
+  /** Whether `d` was removed while referenced (it stays readable until the last dPut). */
+  dDead(d: number): boolean {
+    return this._core.x.dDead(d) !== 0;
+  }
+
+  /** Takes a reference on `d`: removing it then keeps it (dead) with its inode. */
+  dGet(d: number): void {
+    this._core.x.dget(d);
+  }
+
+  /**
+   * Drops a reference; the last one of a dead dentry frees it and its inode
+   * (when no link and no open handle is left) and drops its pin on the parent.
+   * @throws {FsError} EINVAL when `d` holds no reference
+   */
+  dPut(d: number): void {
+    const r = this._core.x.dput(d);
+    if (r !== 0) throw new FsError(errnoName(r), { syscall: "dput" });
+  }
+
+  /**
+   * mkdir(2) of `name` in `dir` (umask 022); returns the new dentry.
+   * @throws {FsError} EEXIST, ENOSPC, ENOENT (dead `dir`), ENOTDIR
+   */
+  dMkdir(dir: number, name: Uint8Array, mode: number): number {
+    return this.#at(dir, name, "mkdir", (at, len) => this._core.x.mkdir(at, len, mode));
+  }
+
+  /**
+   * Creates the regular file `name` in `dir` (umask 022); returns its dentry.
+   * @throws {FsError} EEXIST when the name exists, ENOSPC, ENOENT, ENOTDIR
+   */
+  dCreate(dir: number, name: Uint8Array, mode: number): number {
+    return this.#at(
+      dir,
+      name,
+      "open",
+      (at, len) => this._core.x.mknod(at, len, 0o100000 | (mode & 0o7777), 0, 0),
+    );
+  }
+
+  /**
+   * symlink(2): `name` in `dir` pointing to `target`; returns its dentry.
+   * @throws {FsError} ENOENT for an empty target, EEXIST, ENOSPC, ENAMETOOLONG
+   */
+  dSymlink(dir: number, name: Uint8Array, target: Uint8Array): number {
+    if (target.length === 0) throw new FsError("ENOENT", { syscall: "symlink" });
+    if (target.length + 1 > PATH_MAX) throw new FsError("ENAMETOOLONG", { syscall: "symlink" });
+    return this.#at(dir, name, "symlink", (at, len) => {
+      const t = at + len;
+      this._core.u8.set(target, t);
+      return this._core.x.symlink(t, target.length, at, len);
+    });
+  }
+
+  /**
+   * link(2) of the inode of dentry `old` as `name` in `dir`; returns the new dentry.
+   * @throws {FsError} EPERM for a directory, ENOENT when the inode has no link left, EEXIST, ENOSPC
+   */
+  dLink(old: number, dir: number, name: Uint8Array): number {
+    return this.#at(dir, name, "link", (at, len) => this._core.x.linkDentry(old, at, len));
+  }
+
+  /**
+   * unlink(2) of `name` in `dir`.
+   * @throws {FsError} ENOENT, EISDIR
+   */
+  dUnlink(dir: number, name: Uint8Array): void {
+    this.#at(dir, name, "unlink", (at, len) => this._core.x.unlink(at, len));
+  }
+
+  /**
+   * rmdir(2) of `name` in `dir`.
+   * @throws {FsError} ENOENT, ENOTDIR, ENOTEMPTY
+   */
+  dRmdir(dir: number, name: Uint8Array): void {
+    this.#at(dir, name, "rmdir", (at, len) => this._core.x.rmdir(at, len));
+  }
+
+  /**
+   * rename(2) (flags 0) of `oldName` in `oldDir` to `newName` in `newDir`. A
+   * replaced target is removed as unlink/rmdir would; the moved dentry keeps
+   * its handle.
+   * @throws {FsError} ENOENT, EINVAL (into itself), EISDIR, ENOTDIR, ENOTEMPTY
+   */
+  dRename(oldDir: number, oldName: Uint8Array, newDir: number, newName: Uint8Array): void {
+    this.#name(oldName, "rename");
+    this.#name(newName, "rename");
+    const at = this._core.input + this._core.inputSize - PATH_AREA;
+    const u8 = this._core.u8;
+    u8.set(oldName, at);
+    u8.set(newName, at + oldName.length);
+    const x = this._core.x;
+    x.setBase(0, 1);
+    let r: number;
+    try {
+      r = x.renameAt(oldDir, at, oldName.length, newDir, at + oldName.length, newName.length);
+    } finally {
+      x.setBase(0, 0);
+    }
+    if (r !== 0) throw new FsError(errnoName(r), { syscall: "rename", path: dec.decode(newName) });
+  }
+
+  /** Raises the open count of the inode of `d` (an unlinked file lives on while open). */
+  dOpen(d: number): void {
+    this._core.x.openInode(this._core.u32(d + D.INODE));
+  }
+
+  /** Lowers the open count of the inode of `d`; the last close of an unlinked file frees it. */
+  dClose(d: number): void {
+    this._core.x.closeInode(this._core.u32(d + D.INODE));
+  }
+
+  /**
+   * Opens regular file `d` for writing (truncating it when asked) and writes
+   * `nbytes` bytes of `x` from offset 0 in 64 KiB write() calls, as a
+   * user-space loop does: a call that fits only partly counts its bytes and
+   * the next one fails; `error` is that errno (tmpfs charges whole pages).
+   * @throws {FsError} EISDIR for a directory, EPERM for other non-files
+   */
+  dWrite(
+    d: number,
+    nbytes: number,
+    truncate: boolean,
+  ): { written: number; error: Errno | undefined } {
+    const c = this._core;
+    const i = c.u32(d + D.INODE);
+    const t = typeOf(c.u32(i + I.MODE));
+    if (t === "d") throw new FsError("EISDIR", { syscall: "open" });
+    if (t !== "f") throw new FsError("EPERM", { syscall: "open" });
+    c.x.openInode(i);
+    let written = 0;
+    let error: Errno | undefined;
+    try {
+      if (truncate && c.u64(i + I.SIZE) !== 0) c.x.truncate(i, 0n);
+      const chunk = Math.min(WRITE_CHUNK, c.inputSize - PATH_AREA);
+      c.u8.fill(0x78, c.input, c.input + Math.min(chunk, nbytes));
+      while (written < nbytes) {
+        const n = Math.min(chunk, nbytes - written);
+        const w = c.x.write(i, BigInt(written), c.input, n);
+        written += w;
+        if (w < n) {
+          error = errnoName(c.x.writeErr());
+          break;
+        }
+      }
+    } finally {
+      c.x.closeInode(i);
+    }
+    return { written, error };
   }
 }
 

@@ -39,6 +39,24 @@ export interface CoreExports {
   writeErr(): number;
   truncate(i: number, size: bigint): number;
   setMounted(d: number, on: number): void;
+  setBase(d: number, raw: number): void;
+  lookup(parent: number, name: number, len: number): number;
+  dget(d: number): void;
+  dput(d: number): number;
+  dDead(d: number): number;
+  dName(d: number): number;
+  rename(oldPath: number, olen: number, newPath: number, nlen: number): number;
+  renameAt(
+    ob: number,
+    oldPath: number,
+    olen: number,
+    nb: number,
+    newPath: number,
+    nlen: number,
+  ): number;
+  linkDentry(d: number, path: number, len: number): number;
+  openInode(i: number): void;
+  setLimits(maxBlocks: bigint, maxInodes: bigint): void;
   usedBlocks(): bigint;
   usedInodes(): bigint;
   unpackBegin(now: bigint, flags: number): void;
@@ -97,6 +115,8 @@ export class Core {
       rootDentry: unsigned("rootDentry"),
       walkChild: unsigned("walkChild"),
       openedInode: unsigned("openedInode"),
+      lookup: unsigned("lookup"),
+      dName: unsigned("dName"),
       errName: unsigned("errName"),
       warnBuffer: unsigned("warnBuffer"),
       count: unsigned("count"),

@@ -67,10 +67,15 @@ export const D_HASH: usize = 8;
 export const D_HNEXT: usize = 12;
 export const D_NEXT: usize = 16; // sibling list, newest first
 export const D_PREV: usize = 20;
-export const D_NAMELEN: usize = 24; // u16 length, u16 flags
-export const D_FLAGS: usize = 26;
-export const D_NAME: usize = 32;
+export const D_NAMELEN: usize = 24; // u16 length
+export const D_FLAGS: usize = 26; // u16
+export const D_REF: usize = 28; // u32 references (dget/dput)
+export const D_NAME: usize = 32; // the name, or with DF_EXTNAME: u32 name address, u32 record size
 export const DF_MOUNTED: u16 = 1;
+/** Removed while referenced: out of the hash and its directory, freed by the last dput(). */
+export const DF_DEAD: u16 = 2;
+/** The name lives in a block of its own (a rename gave a name of another size class). */
+export const DF_EXTNAME: u16 = 4;
 
 // ---- superblock state
 
@@ -90,6 +95,25 @@ let nextIno: u32 = 1;
 let hashTable: usize = 0;
 let hashMask: u32 = 0;
 let hashCount: u32 = 0;
+
+// ---- walk base (dentry-level operations of the mount layer)
+
+/** When not 0, relative paths start at this dentry instead of the root. */
+let base: usize = 0;
+/** Mounted-on dentries are plain dentries: no EXTERNAL, no EBUSY. */
+let raw: bool = false;
+
+/** Sets the walk base (0 restores walks from the root) and the raw mode. */
+export function setBase(d: usize, r: bool): void {
+  base = d;
+  raw = r;
+}
+
+/** Replaces the limits (remount); the caller validates them. */
+export function setLimits(blocks: u64, inodes: u64): void {
+  maxBlocks = blocks;
+  maxInodes = inodes;
+}
 
 // ---- results of the last walk
 
@@ -305,7 +329,7 @@ export function lookup(parent: usize, name: usize, len: u32): usize {
   while (d != 0) {
     if (
       load<u32>(d + D_HASH) == h && <usize>load<u32>(d + D_PARENT) == parent &&
-      <u32>load<u16>(d + D_NAMELEN) == len && memory.compare(d + D_NAME, name, len) == 0
+      <u32>load<u16>(d + D_NAMELEN) == len && memory.compare(nameOf(d), name, len) == 0
     ) return d;
     d = <usize>load<u32>(d + D_HNEXT);
   }
@@ -316,23 +340,53 @@ function dentrySize(len: u32): usize {
   return D_NAME + <usize>len;
 }
 
-/** Links a new dentry for inode `i` under `parent`; 0 when out of memory. */
-function dAdd(parent: usize, name: usize, len: u32, i: usize): usize {
-  if (hashCount >= (hashMask >> 1) + (hashMask >> 2)) rehash();
-  const d = alloc(dentrySize(len));
-  if (d == 0) return 0;
-  const h = hashName(parent, name, len);
-  store<u32>(d + D_PARENT, <u32>parent);
-  store<u32>(d + D_INODE, <u32>i);
-  store<u32>(d + D_HASH, h);
-  store<u16>(d + D_NAMELEN, <u16>len);
-  store<u16>(d + D_FLAGS, 0);
-  memory.copy(d + D_NAME, name, len);
-  const slot = hashTable + (<usize>(h & hashMask) << 2);
+// @ts-ignore: decorator
+@inline function flagsOf(d: usize): u16 {
+  return load<u16>(d + D_FLAGS);
+}
+
+/** Address of the name bytes of dentry `d`. */
+export function nameOf(d: usize): usize {
+  return (flagsOf(d) & DF_EXTNAME) != 0 ? <usize>load<u32>(d + D_NAME) : d + D_NAME;
+}
+
+// The size class of alloc.ts (power of two, at least 16 bytes).
+function sizeClass(size: usize): i32 {
+  if (size <= 16) return 4;
+  return 32 - clz<u32>(<u32>(size - 1));
+}
+
+/** Size the record of `d` was allocated with. */
+function recordSize(d: usize): usize {
+  if ((flagsOf(d) & DF_EXTNAME) != 0) return <usize>load<u32>(d + D_NAME + 4);
+  return dentrySize(<u32>load<u16>(d + D_NAMELEN));
+}
+
+function freeDentry(d: usize): void {
+  if ((flagsOf(d) & DF_EXTNAME) != 0) {
+    free(<usize>load<u32>(d + D_NAME), <usize>load<u16>(d + D_NAMELEN));
+  }
+  free(d, recordSize(d));
+}
+
+function hashInsert(d: usize): void {
+  const slot = hashTable + (<usize>(load<u32>(d + D_HASH) & hashMask) << 2);
   store<u32>(d + D_HNEXT, load<u32>(slot));
   store<u32>(slot, <u32>d);
   hashCount++;
-  // sibling list: newest first, as dcache_readdir shows new entries
+}
+
+function hashDelete(d: usize): void {
+  const h = load<u32>(d + D_HASH);
+  let slot = hashTable + (<usize>(h & hashMask) << 2);
+  while (<usize>load<u32>(slot) != d) slot = <usize>load<u32>(slot) + D_HNEXT;
+  store<u32>(slot, load<u32>(d + D_HNEXT));
+  hashCount--;
+}
+
+// Sibling list: newest first, as dcache_readdir shows new entries; the
+// directory's entry count, tmpfs BOGO size and mtime follow.
+function listInsert(d: usize, parent: usize): void {
   const pi = inodeOf(parent);
   const first = <usize>load<u32>(pi + I_A);
   store<u32>(d + D_NEXT, <u32>first);
@@ -342,18 +396,10 @@ function dAdd(parent: usize, name: usize, len: u32, i: usize): usize {
   store<u32>(pi + I_B, load<u32>(pi + I_B) + 1);
   if (fsKind == 0) store<u64>(pi + I_SIZE, load<u64>(pi + I_SIZE) + BOGO_DIRENT_SIZE);
   store<i64>(pi + I_MTIME, now);
-  return d;
 }
 
-function dRemove(d: usize): void {
-  generation++;
-  const parent = <usize>load<u32>(d + D_PARENT);
-  const h = load<u32>(d + D_HASH);
-  let slot = hashTable + (<usize>(h & hashMask) << 2);
-  while (<usize>load<u32>(slot) != d) slot = <usize>load<u32>(slot) + D_HNEXT;
-  store<u32>(slot, load<u32>(d + D_HNEXT));
-  hashCount--;
-  const pi = inodeOf(parent);
+function listDelete(d: usize): void {
+  const pi = inodeOf(<usize>load<u32>(d + D_PARENT));
   const next = <usize>load<u32>(d + D_NEXT);
   const prev = <usize>load<u32>(d + D_PREV);
   if (prev != 0) store<u32>(prev + D_NEXT, <u32>next);
@@ -362,12 +408,75 @@ function dRemove(d: usize): void {
   store<u32>(pi + I_B, load<u32>(pi + I_B) - 1);
   if (fsKind == 0) store<u64>(pi + I_SIZE, load<u64>(pi + I_SIZE) - BOGO_DIRENT_SIZE);
   store<i64>(pi + I_MTIME, now);
-  free(d, dentrySize(<u32>load<u16>(d + D_NAMELEN)));
+}
+
+/** Links a new dentry for inode `i` under `parent`; 0 when out of memory. */
+function dAdd(parent: usize, name: usize, len: u32, i: usize): usize {
+  if (hashCount >= (hashMask >> 1) + (hashMask >> 2)) rehash();
+  const d = alloc(dentrySize(len));
+  if (d == 0) return 0;
+  store<u32>(d + D_PARENT, <u32>parent);
+  store<u32>(d + D_INODE, <u32>i);
+  store<u32>(d + D_HASH, hashName(parent, name, len));
+  store<u16>(d + D_NAMELEN, <u16>len);
+  store<u16>(d + D_FLAGS, 0);
+  store<u32>(d + D_REF, 0);
+  memory.copy(d + D_NAME, name, len);
+  hashInsert(d);
+  listInsert(d, parent);
+  return d;
+}
+
+/**
+ * Takes `d` out of the hash and its directory. A referenced dentry is kept
+ * (DF_DEAD, pinning its parent, as the dcache's d_parent reference) and true
+ * is returned: the caller then keeps its inode alive until the last dput().
+ */
+function dRemove(d: usize): bool {
+  generation++;
+  hashDelete(d);
+  listDelete(d);
+  if (load<u32>(d + D_REF) != 0) {
+    store<u16>(d + D_FLAGS, flagsOf(d) | DF_DEAD);
+    dget(<usize>load<u32>(d + D_PARENT));
+    return true;
+  }
+  freeDentry(d);
+  return false;
+}
+
+/** Takes a reference on dentry `d`. */
+export function dget(d: usize): void {
+  store<u32>(d + D_REF, load<u32>(d + D_REF) + 1);
+}
+
+/**
+ * Drops a reference. The last one of a dead dentry frees it, releases its
+ * inode (evicted when no link and no open handle is left) and drops the
+ * reference it held on its parent. EINVAL when `d` held no reference.
+ */
+export function dput(d: usize): i32 {
+  while (true) {
+    const n = load<u32>(d + D_REF);
+    if (n == 0) return EINVAL;
+    store<u32>(d + D_REF, n - 1);
+    if (n != 1 || (flagsOf(d) & DF_DEAD) == 0) return 0;
+    const parent = <usize>load<u32>(d + D_PARENT);
+    const i = inodeOf(d);
+    freeDentry(d);
+    closeInode(i);
+    d = parent;
+  }
+}
+
+/** Whether `d` was removed while referenced. */
+export function dDead(d: usize): bool {
+  return (flagsOf(d) & DF_DEAD) != 0;
 }
 
 export function setMounted(d: usize, on: bool): void {
   generation++;
-  const f = load<u16>(d + D_FLAGS);
+  const f = flagsOf(d);
   store<u16>(d + D_FLAGS, on ? f | DF_MOUNTED : f & ~DF_MOUNTED);
 }
 
@@ -389,6 +498,12 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
   let pos = end - <usize>len;
   memory.copy(pos, path, len);
   let cur = rootDentry;
+  if (base != 0 && load<u8>(pos) != 0x2f) {
+    // a deleted directory has no entries and takes no new ones (IS_DEADDIR)
+    if ((flagsOf(base) & DF_DEAD) != 0) return ENOENT;
+    if (!isDir(inodeOf(base))) return ENOTDIR;
+    cur = base;
+  }
   let links: i32 = 0;
   // The directory part of the path ("a/b/" of "a/b/c"): when it is the one
   // the previous walk resolved and nothing was removed since, start there.
@@ -400,7 +515,8 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
     dirLen = k;
   }
   let recordAt: usize = 0; // where the last component starts, while not yet expanded
-  if (dirLen != 0 && dirLen <= DIR_CACHE) {
+  // (walks from a base are neither served nor recorded: the cache keys on the bytes)
+  if (base == 0 && dirLen != 0 && dirLen <= DIR_CACHE) {
     recordAt = pos + dirLen;
     if (
       dirLen == cacheLen && cacheGen == generation &&
@@ -471,7 +587,7 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
         pos = <usize>r;
         continue;
       }
-      if (c != 0 && (load<u16>(c + D_FLAGS) & DF_MOUNTED) != 0) return EXTERNAL;
+      if (c != 0 && !raw && (flagsOf(c) & DF_MOUNTED) != 0) return EXTERNAL;
       return 0;
     }
     // intermediate component
@@ -484,7 +600,7 @@ export function walk(path: usize, len: u32, flags: i32): i32 {
     if (n > NAME_MAX) return ENAMETOOLONG;
     const c = lookup(cur, s, n);
     if (c == 0) return ENOENT;
-    if ((load<u16>(c + D_FLAGS) & DF_MOUNTED) != 0) return EXTERNAL;
+    if (!raw && (flagsOf(c) & DF_MOUNTED) != 0) return EXTERNAL;
     const ci = inodeOf(c);
     if (isDir(ci)) {
       cur = c;
@@ -620,13 +736,18 @@ export function symlink(target: usize, tlen: u32, path: usize, len: u32): i32 {
 
 /** link(2): `old` is not followed. */
 export function link(old: usize, olen: u32, path: usize, len: u32): i32 {
-  let r = walk(old, olen, 0);
+  const r = walk(old, olen, 0);
   if (r != 0) return r;
   if (wChild == 0) return ENOENT;
   if (wTrailing && !isDir(inodeOf(wChild))) return ENOTDIR;
-  const i = inodeOf(wChild);
+  return linkDentry(wChild, path, len);
+}
+
+/** link(2) of the inode of dentry `c` to `path`. */
+export function linkDentry(c: usize, path: usize, len: u32): i32 {
+  const i = inodeOf(c);
   if (isDir(i)) return EPERM;
-  r = prepareCreate(path, len, false);
+  const r = prepareCreate(path, len, false);
   if (r != 0) return r;
   if (load<u32>(i + I_NLINK) == 0) return ENOENT;
   if (fsKind == 0) {
@@ -656,8 +777,9 @@ export function unlink(path: usize, len: u32): i32 {
   if (c == 0) return ENOENT;
   const i = inodeOf(c);
   if (isDir(i)) return EISDIR;
-  if ((load<u16>(c + D_FLAGS) & DF_MOUNTED) != 0) return EBUSY;
-  dRemove(c);
+  if (!raw && (flagsOf(c) & DF_MOUNTED) != 0) return EBUSY;
+  // a held dentry keeps its inode as an open handle would
+  if (dRemove(c)) openInode(i);
   dropLink(i);
   wChild = 0;
   return 0;
@@ -673,14 +795,131 @@ export function rmdir(path: usize, len: u32): i32 {
   if (c == 0) return ENOENT;
   const i = inodeOf(c);
   if (!isDir(i)) return ENOTDIR;
-  if ((load<u16>(c + D_FLAGS) & DF_MOUNTED) != 0) return EBUSY;
+  if (!raw && (flagsOf(c) & DF_MOUNTED) != 0) return EBUSY;
   if (load<u32>(i + I_B) != 0) return ENOTEMPTY;
-  const pi = inodeOf(wParent);
-  dRemove(c);
+  removeDir(c);
+  wChild = 0;
+  return 0;
+}
+
+// Removes the (empty) directory dentry `c` as rmdir does.
+function removeDir(c: usize): void {
+  const i = inodeOf(c);
+  const pi = inodeOf(<usize>load<u32>(c + D_PARENT));
+  const held = dRemove(c);
   store<u32>(pi + I_NLINK, load<u32>(pi + I_NLINK) - 1);
   store<u32>(i + I_NLINK, 0);
-  evict(i);
-  wChild = 0;
+  if (held) openInode(i);
+  else evict(i);
+}
+
+// Whether dentry `a` is `d` or one of its ancestors.
+function isAncestor(a: usize, d: usize): bool {
+  while (true) {
+    if (d == a) return true;
+    const p = <usize>load<u32>(d + D_PARENT);
+    if (p == d) return false;
+    d = p;
+  }
+}
+
+/** rename(2) (flags 0) within this superblock; both paths from the walk base. */
+export function rename(oldPath: usize, olen: u32, newPath: usize, nlen: u32): i32 {
+  return renameAt(base, oldPath, olen, base, newPath, nlen);
+}
+
+/**
+ * rename(2) with the old path relative to dentry `ob` and the new one
+ * relative to `nb` (0: the root). The moved dentry keeps its address, as
+ * d_move() keeps the dentry: references and mounts on it stay valid.
+ */
+export function renameAt(
+  ob: usize,
+  oldPath: usize,
+  olen: u32,
+  nb: usize,
+  newPath: usize,
+  nlen: u32,
+): i32 {
+  const saved = base;
+  base = ob;
+  let r = walk(oldPath, olen, 0);
+  base = saved;
+  if (r != 0) return r;
+  if (wType != 0) return EBUSY;
+  const src = wChild;
+  if (src == 0) return ENOENT;
+  const oldParent = wParent;
+  const si = inodeOf(src);
+  const srcDir = isDir(si);
+  if (wTrailing && !srcDir) return ENOTDIR;
+  base = nb;
+  r = walk(newPath, nlen, 0);
+  base = saved;
+  if (r != 0) return r;
+  if (wType != 0) return EBUSY;
+  if (wTrailing && !srcDir) return ENOTDIR;
+  const newParent = wParent;
+  const tgt = wChild;
+  const name = wName;
+  const len = wNameLen;
+  // lock_rename()'s traps: a directory cannot move below itself, and the
+  // target cannot be an ancestor of the source
+  if (isAncestor(src, newParent)) return EINVAL;
+  if (tgt != 0 && isAncestor(tgt, oldParent)) return ENOTEMPTY;
+  if (tgt != 0) {
+    const ti = inodeOf(tgt);
+    if (ti == si) return 0;
+    const tgtDir = isDir(ti);
+    if (srcDir && !tgtDir) return ENOTDIR;
+    if (!srcDir && tgtDir) return EISDIR;
+    if (!raw && ((flagsOf(src) | flagsOf(tgt)) & DF_MOUNTED) != 0) return EBUSY;
+    if (tgtDir && load<u32>(ti + I_B) != 0) return ENOTEMPTY;
+  }
+  // where the new name goes: inline while it stays in the record's size class
+  const recSize = recordSize(src);
+  const inline = sizeClass(dentrySize(len)) == sizeClass(recSize);
+  let ext: usize = 0;
+  if (!inline) {
+    ext = alloc(<usize>len);
+    if (ext == 0) return ENOMEM;
+  }
+  generation++;
+  if (tgt != 0) {
+    const ti = inodeOf(tgt);
+    if (isDir(ti)) {
+      removeDir(tgt);
+    } else {
+      if (dRemove(tgt)) openInode(ti);
+      dropLink(ti);
+    }
+  }
+  hashDelete(src);
+  listDelete(src);
+  const oldLen = <usize>load<u16>(src + D_NAMELEN);
+  const flags = flagsOf(src);
+  if ((flags & DF_EXTNAME) != 0) free(<usize>load<u32>(src + D_NAME), oldLen);
+  if (inline) {
+    memory.copy(src + D_NAME, name, len);
+    store<u16>(src + D_FLAGS, flags & ~DF_EXTNAME);
+  } else {
+    memory.copy(ext, name, len);
+    store<u32>(src + D_NAME, <u32>ext);
+    store<u32>(src + D_NAME + 4, <u32>recSize);
+    store<u16>(src + D_FLAGS, flags | DF_EXTNAME);
+  }
+  store<u16>(src + D_NAMELEN, <u16>len);
+  store<u32>(src + D_PARENT, <u32>newParent);
+  store<u32>(src + D_HASH, hashName(newParent, name, len));
+  hashInsert(src);
+  listInsert(src, newParent);
+  if (srcDir) {
+    const opi = inodeOf(oldParent);
+    const npi = inodeOf(newParent);
+    store<u32>(opi + I_NLINK, load<u32>(opi + I_NLINK) - 1);
+    store<u32>(npi + I_NLINK, load<u32>(npi + I_NLINK) + 1);
+  }
+  wChild = src;
   return 0;
 }
 

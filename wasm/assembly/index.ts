@@ -92,6 +92,49 @@ export function truncate(i: usize, size: u64): i32 {
 export function setMounted(d: usize, on: bool): void {
   fs.setMounted(d, on);
 }
+
+// ---- dentry-level access (the mount layer)
+/** Relative paths start at dentry `d` (0: the root); `raw` ignores mount flags. */
+export function setBase(d: usize, raw: bool): void {
+  fs.setBase(d, raw);
+}
+export function lookup(parent: usize, name: usize, len: u32): usize {
+  return fs.lookup(parent, name, len);
+}
+export function dget(d: usize): void {
+  fs.dget(d);
+}
+export function dput(d: usize): i32 {
+  return fs.dput(d);
+}
+export function dDead(d: usize): bool {
+  return fs.dDead(d);
+}
+export function dName(d: usize): usize {
+  return fs.nameOf(d);
+}
+export function rename(oldPath: usize, olen: u32, newPath: usize, nlen: u32): i32 {
+  return fs.rename(oldPath, olen, newPath, nlen);
+}
+export function renameAt(
+  ob: usize,
+  oldPath: usize,
+  olen: u32,
+  nb: usize,
+  newPath: usize,
+  nlen: u32,
+): i32 {
+  return fs.renameAt(ob, oldPath, olen, nb, newPath, nlen);
+}
+export function linkDentry(d: usize, path: usize, len: u32): i32 {
+  return fs.linkDentry(d, path, len);
+}
+export function openInode(i: usize): void {
+  fs.openInode(i);
+}
+export function setLimits(maxBlocks: u64, maxInodes: u64): void {
+  fs.setLimits(maxBlocks, maxInodes);
+}
 export function usedBlocks(): u64 {
   return fs.usedBlocks;
 }
