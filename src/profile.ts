@@ -3,7 +3,26 @@
 // boot.md §2). Nothing else in ramroot branches on a kernel version.
 
 /** Names of the built-in profiles. */
-export type ProfileName = "linux-6.1" | "linux-6.12" | "linux-7.0";
+export type ProfileName = "linux-6.1" | "linux-6.12" | "linux-6.18" | "linux-7.0";
+
+/** How the kernel version orders and answers the mount checks that changed. */
+export interface MountBehaviour {
+  /**
+   * `"6.x"`: a target (or put_old) whose mount is in another namespace gets
+   * EINVAL from the later namespace check, propagation changes of another
+   * namespace's mounts are allowed, unshare keeps `unbindable`.
+   * `"newest"`: locking such a target fails first with ENOENT, propagation
+   * changes there are EINVAL, unshare drops `unbindable` on the copies.
+   */
+  order: "6.x" | "newest";
+  /** The boot root (rootfs) is `MNT_LOCKED` (seen on 6.1). */
+  rootfsLocked: boolean;
+  /**
+   * Inode number of the initial network namespace's nsfs file: allocated
+   * like any other on 6.1 and 6.12 (the first, 0xf0000000), fixed on 6.18.
+   */
+  initNetNsInode: number;
+}
 
 /** Compression methods the kernel's decompress_method() knows. */
 export type Compression = "gzip" | "bzip2" | "lzma" | "xz" | "lzo" | "lz4" | "zstd";
@@ -38,6 +57,20 @@ export interface KernelProfile {
   readonly totalRamPages: number;
   /** The BCJ filters lib/xz is built with (CONFIG_XZ_DEC_*); others are "not supported". */
   readonly xzBcjFilters: readonly ("x86" | "arm64" | "riscv")[];
+  /** How the mount system calls order the checks that changed (src/vfs/mount.ts). */
+  readonly mounts: MountBehaviour;
+  /**
+   * RAM in pages once the kernel has freed its init memory: the later tmpfs
+   * defaults (`size=50%`, `nr_inodes`) and `size=N%` use it, while rootfs was
+   * sized with {@linkcode KernelProfile.totalRamPages} early in boot (which is
+   * why rootfs shows its size and other tmpfs mounts do not). Measured on the
+   * oracle's 1 GiB guest: 245936 with 6.1, 247696 with 6.12.
+   */
+  readonly ramPagesAfterBoot: number;
+  /** tmpfs prints `inode64` (`CONFIG_TMPFS_INODE64`, on in Debian's kernels). */
+  readonly tmpfsInode64: boolean;
+  /** The namespace root is nullfs with rootfs mounted on it (Linux 7.0+). */
+  readonly nullfsRoot: boolean;
 }
 
 /** The kernel's usr/default_cpio_list. */
@@ -72,6 +105,10 @@ const LINUX_6_1: KernelProfile = {
   totalRamPages: 243222,
   // Debian amd64: CONFIG_XZ_DEC_X86 (the ARM64 and RISC-V filters came later)
   xzBcjFilters: ["x86"],
+  ramPagesAfterBoot: 245936,
+  mounts: { order: "6.x", rootfsLocked: true, initNetNsInode: 0xf0000000 },
+  tmpfsInode64: true,
+  nullfsRoot: false,
 };
 
 /**
@@ -86,6 +123,7 @@ const LINUX_6_12: KernelProfile = {
   buildTime: 1794660961,
   // rootfs size=490536k with 1 GiB of guest RAM (observed): 245268 / 2 pages
   totalRamPages: 245268,
+  ramPagesAfterBoot: 247696,
   // Debian amd64 6.12 builds every BCJ filter lib/xz has on x86
   xzBcjFilters: ["x86", "arm64", "riscv"],
 };
@@ -95,6 +133,20 @@ const LINUX_6_12: KernelProfile = {
  * `decompressor failed`, strict hex. The nullfs boot root belongs to the boot
  * model (a later part of ramroot).
  */
+/**
+ * The 6.18 kernel the host mount answers were recorded on: mount checks in
+ * the newest order, tmpfs without `inode64`, and that machine's RAM
+ * (`size=1%` and the default `nr_inodes` depend on it).
+ */
+const LINUX_6_18: KernelProfile = {
+  ...LINUX_6_12,
+  name: "linux-6.18",
+  totalRamPages: 6171024,
+  ramPagesAfterBoot: 6171024,
+  mounts: { order: "newest", rootfsLocked: true, initNetNsInode: 0xeffffff9 },
+  tmpfsInode64: false,
+};
+
 const LINUX_7_0: KernelProfile = {
   ...LINUX_6_1,
   name: "linux-7.0",
@@ -103,12 +155,15 @@ const LINUX_7_0: KernelProfile = {
   freeLinksPerUnpack: true,
   unconfiguredMessage: "decompressor failed",
   xzBcjFilters: ["x86", "arm64", "riscv"],
+  mounts: { order: "newest", rootfsLocked: false, initNetNsInode: 0xeffffff9 },
+  nullfsRoot: true,
 };
 
 /** The built-in profiles by name. */
 export const PROFILES: Readonly<Record<ProfileName, KernelProfile>> = {
   "linux-6.1": LINUX_6_1,
   "linux-6.12": LINUX_6_12,
+  "linux-6.18": LINUX_6_18,
   "linux-7.0": LINUX_7_0,
 };
 
