@@ -21,6 +21,8 @@ import {
   packList,
   populateRootfs,
   type ProfileName,
+  PROFILES,
+  runOps,
   sampleImage,
   type Superblock,
   type UnpackSource,
@@ -66,7 +68,7 @@ Commands:
   unpack [IMAGE...]     unpack as the kernel would (after its built-in initramfs)
                         and print a summary; no IMAGE: a built-in sample
       --tree            also print the tree    --quiet   print only errors
-      --profile P       linux-6.1 (default), linux-6.12, linux-7.0
+      --profile P       linux-6.1 (default), linux-6.12, linux-6.18, linux-7.0
       --cmdline WORDS   kernel command line (root= makes rootfs a ramfs)
       --single-thread   decode large members on this thread too
   list IMAGE            cpio -tv style listing of every archive in IMAGE [--json]
@@ -80,7 +82,15 @@ Commands:
                         would build, then #kmsg lines
       --profile P --cmdline WORDS --build-time N --boot-time N
       --rootfs-size SIZE --no-hash
-  IMAGE may be - for standard input.
+  ops SCRIPT.ops         run a script of mount operations (the oracle's ops
+                        language) against the model; prints what mount-ops.sh
+                        or kernel-unpack.sh --ops prints; exit 3 on a mismatch
+      --root sandbox|rootfs  a host's private tmpfs sandbox (default) or the
+                        kernel's initramfs root (the rootfs after --initrd)
+      --profile P       linux-6.18 (sandbox default), linux-6.1 (rootfs default)
+      --initrd IMAGE    unpacked into rootfs first (repeatable)
+      --cmdline WORDS   kernel command line (rootfs tmpfs or ramfs)
+  IMAGE and SCRIPT may be - for standard input.
 `;
 
 /**
@@ -112,6 +122,8 @@ export async function main(args: string[], io: CliIo = denoIo()): Promise<number
         return await cmdPack(rest, io);
       case "manifest":
         return await cmdManifest(rest, io);
+      case "ops":
+        return await cmdOps(rest, io);
       case undefined:
       case "help":
       case "-h":
@@ -148,10 +160,11 @@ async function readAll(src: UnpackSource): Promise<Uint8Array> {
   return new Uint8Array(await new Response(src as ReadableStream<Uint8Array>).arrayBuffer());
 }
 
-function profileOf(v: string | undefined): ProfileName {
-  const p = (v ?? "linux-6.1") as ProfileName;
-  if (!["linux-6.1", "linux-6.12", "linux-7.0"].includes(p)) {
-    throw new RangeError(`Unknown profile "${v}": expected linux-6.1, linux-6.12 or linux-7.0`);
+function profileOf(v: string | undefined, fallback: ProfileName = "linux-6.1"): ProfileName {
+  const p = (v ?? fallback) as ProfileName;
+  const names = Object.keys(PROFILES);
+  if (!names.includes(p)) {
+    throw new RangeError(`Unknown profile "${v}": expected one of ${names.join(", ")}`);
   }
   return p;
 }
@@ -480,6 +493,41 @@ async function cmdManifest(args: string[], io: CliIo): Promise<number> {
   for (const m of root.messages) out += `#kmsg\t${m.level}\t${m.text}\n`;
   io.stdout(out);
   return 0;
+}
+
+async function cmdOps(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      root: { type: "string" },
+      profile: { type: "string" },
+      initrd: { type: "string", multiple: true },
+      cmdline: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) {
+    io.stderr("ramroot ops: expected one SCRIPT.ops\n");
+    return 2;
+  }
+  const root = values.root ?? "sandbox";
+  if (root !== "sandbox" && root !== "rootfs") {
+    throw new RangeError(`Unknown root "${root}": expected sandbox or rootfs`);
+  }
+  if (root === "sandbox" && values.initrd !== undefined) {
+    throw new RangeError("--initrd goes with --root rootfs");
+  }
+  const script = await readAll(sourceOf(positionals[0]!, io));
+  const out = await runOps(script, {
+    root,
+    profile: profileOf(values.profile, root === "sandbox" ? "linux-6.18" : "linux-6.1"),
+    initrd: (values.initrd ?? []).map((a) => sourceOf(a, io)),
+    cmdline: values.cmdline ?? "",
+  });
+  // the lines hold bytes as latin1 characters; names are shown as UTF-8
+  const bytes = Uint8Array.from(out.lines.join("\n") + "\n", (c) => c.charCodeAt(0));
+  io.stdout(new TextDecoder().decode(bytes));
+  return out.mismatches > 0 ? 3 : 0;
 }
 
 if (import.meta.main) {

@@ -85,3 +85,48 @@ export {
   type MemberDecoder,
 } from "./src/decoders/mod.ts";
 export type { ImageReader } from "./src/decoders/types.ts";
+export {
+  FsContext,
+  type FsFactory,
+  type Handle,
+  Kernel,
+  mangle,
+  MF,
+  MNT,
+  Mount,
+  type MountBehaviour,
+  MountNamespace,
+  MS,
+  type Path,
+  type PathArg,
+  PeerGroup,
+  Task,
+} from "./src/vfs/mount.ts";
+export {
+  CoreFs,
+  type CoreFsOptions,
+  type Filesystem,
+  type FsStat,
+  MAGIC,
+  type MagicTarget,
+  MemFs,
+  type MemFsOptions,
+} from "./src/vfs/fs.ts";
+export { NsFs, System } from "./src/vfs/system.ts";
+export {
+  execOp,
+  type OpsEnvironment,
+  opsEnvironment,
+  type OpsOptions,
+  type OpsRoot,
+  runOps,
+} from "./src/vfs/ops_run.ts";
+export {
+  normalizeMountinfo,
+  type OpOutcome,
+  type OpsOutput,
+  parseScript,
+  runScript,
+  type ScriptOp,
+  tokenize,
+} from "./src/ops.ts";

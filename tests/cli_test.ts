@@ -193,3 +193,34 @@ Deno.test("main(['unpack', '--single-thread', IMAGE]) builds the same tree as tw
     await Deno.remove(path);
   }
 });
+
+Deno.test("main(['ops', ...]) runs a mount script in a sandbox and from rootfs", async () => {
+  const script = enc.encode("mkdir /new\ntmpfs /new size=1m\nchdir /new\npivot_root . . => OK\n");
+  const sandbox = await cli(["ops", "-"], script);
+  assert.equal(sandbox.code, 0, sandbox.stderr);
+  assert.match(sandbox.stdout, /^#sandbox\ttmpfs\tsize=64m,mode=0755\n1\tmkdir \/new\tOK\n/);
+  assert.match(sandbox.stdout, /\n4\tpivot_root \. \.\tOK\n#final-mountinfo\n/);
+  // from a 6.1 initramfs the root has no parent: EINVAL, a mismatch, exit 3
+  const rootfs = await cli(["ops", "--root", "rootfs", "-"], script);
+  assert.equal(rootfs.code, 3);
+  assert.match(rootfs.stdout, /\n4\tpivot_root \. \.\tEINVAL\tMISMATCH\(expected OK\)\n/);
+  assert.match(
+    rootfs.stdout,
+    /\n1 1 dev1 \/ \/ rw - rootfs rootfs rw,size=486444k,nr_inodes=121611,inode64\n/,
+  );
+  // with nullfs under rootfs (7.0) it works
+  const nullfs = await cli(["ops", "--root", "rootfs", "--profile", "linux-7.0", "-"], script);
+  assert.equal(nullfs.code, 0, nullfs.stdout);
+  // an image unpacked first is visible to the script
+  const path = await tempImage(IMAGE);
+  const withImage = await cli(
+    ["ops", "--root", "rootfs", "--initrd", path, "-"],
+    enc.encode("ls /bin\n"),
+  );
+  assert.match(withImage.stdout, /^1\tls \/bin\tOK\tsh\n/);
+  await Deno.remove(path);
+  const bad = await cli(["ops", "--root", "moon", "-"], script);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /Unknown root "moon"/);
+  assert.equal((await cli(["ops", "--initrd", "x", "-"], script)).code, 1);
+});

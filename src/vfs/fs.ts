@@ -156,6 +156,7 @@ export class CoreFs implements Filesystem {
   readonly noUser = false;
   readonly = false;
   dev = "0:0";
+  /** The core superblock. */
   readonly sb: Superblock;
   readonly #tmpfs: boolean;
   readonly #ram: number;
