@@ -6,7 +6,7 @@ import { FsError } from "../errors.ts";
 import type { KernelProfile } from "../profile.ts";
 import type { Superblock } from "../superblock.ts";
 import { bytes, CoreFs, MAGIC, MemFs } from "./fs.ts";
-import { Kernel, type MountNamespace, type Path, type Task } from "./mount.ts";
+import { Kernel, type Mount, type MountNamespace, type Path, type Task } from "./mount.ts";
 
 /** Namespace inode numbers of the initial namespaces (`PROC_*_INIT_INO`). */
 const INIT_INO: Record<string, number> = {
@@ -67,7 +67,7 @@ export class System {
   /** Block devices by name (`/dev/sda1`): their filesystems. */
   readonly devices: Map<string, MemFs> = new Map();
   readonly #nsfs: NsFs;
-  readonly #nsfsMount;
+  #nsfsMount: Mount | undefined;
 
   /** Sets up the filesystem types of `profile`. */
   constructor(profile: KernelProfile, ramPages = profile.ramPagesAfterBoot) {
@@ -79,7 +79,6 @@ export class System {
     k.types.set("tmpfs", (_s, data) => CoreFs.tmpfs(data, opts));
     k.types.set("ramfs", (_s, data) => CoreFs.ramfs(data, opts));
     this.#nsfs = k.register(new NsFs(profile.mounts.initNetNsInode));
-    this.#nsfsMount = k.mountRoot(this.#nsfs, "nsfs");
     const keyed = (make: () => MemFs | CoreFs) => {
       let fs: MemFs | CoreFs | undefined;
       return () => (fs ??= k.register(make()));
@@ -121,6 +120,9 @@ export class System {
 
   /** The nsfs file of a namespace, as a path on the internal nsfs mount. */
   nsPath(type: string, key: unknown, ns?: MountNamespace): Path {
+    // the kernel's internal nsfs mount, made when first needed so that boot
+    // mounts keep their ids (rootfs 1 before 7.0, nullfs 1 and rootfs 2 after)
+    this.#nsfsMount ??= this.kernel.mountRoot(this.#nsfs, "nsfs");
     return { mnt: this.#nsfsMount, dentry: this.#nsfs.fileFor(type, key, ns) };
   }
 
