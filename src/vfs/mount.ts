@@ -557,6 +557,9 @@ export class Task {
           cp.peers = orig.peers;
           orig.peers.members.add(cp);
         } else if (orig.peers !== null) {
+          // a copy on a non-peer receives as a slave only (CL_SLAVE): it
+          // leaves the group its clone joined when `orig` was already shared
+          leaveGroups(cp);
           cp.master = orig.peers;
           orig.peers.slaves.add(cp);
           if (recvShared) {
@@ -714,7 +717,13 @@ export class Task {
     try {
       this.#graft(m, loc, sc, target);
     } catch (e) {
-      for (const x of m.subtree()) x.ns = null;
+      // the clones joined their sources' peer groups and masters: a failed
+      // graft leaves them again (umount_tree makes them private), or the
+      // groups keep members that are mounted nowhere
+      for (const x of m.subtree()) {
+        x.ns = null;
+        leaveGroups(x);
+      }
       this.kernel.reap(m);
       throw e;
     }
