@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { FsError } from "../src/errors.ts";
 import { getProfile } from "../src/profile.ts";
 import type { MemFs } from "../src/vfs/fs.ts";
-import { MNT, type Mount, type MountNamespace, MS, type Task } from "../src/vfs/mount.ts";
+import { mangle, MNT, type Mount, type MountNamespace, MS, type Task } from "../src/vfs/mount.ts";
 import { System } from "../src/vfs/system.ts";
 import { Prng } from "./_util/prng.ts";
 
@@ -210,11 +210,11 @@ class World {
         for (const c of list) {
           assert.equal(c.parent, m, `child ${c.id} of ${m.id}: parent`);
           assert.equal(c.mountpoint, d, `child ${c.id} of ${m.id}: mountpoint`);
-          assert.ok(m.children.includes(c), `child ${c.id} of ${m.id} is in children`);
+          assert.ok(m.children.has(c), `child ${c.id} of ${m.id} is in children`);
           n++;
         }
       }
-      assert.equal(n, m.children.length, `children and at of mount ${m.id} agree`);
+      assert.equal(n, m.children.size, `children and at of mount ${m.id} agree`);
       for (const c of m.children) assert.equal(c.parent, m);
       // (d) a removed mount is not in any namespace's set
       if (m.ns === null) { for (const ns of nss) assert.ok(!ns.mounts.has(m)); }
@@ -274,6 +274,15 @@ class World {
         }
       }
     }
+    // mountinfo (memoized paths) prints what pathOf finds for each reachable mount
+    for (const t of this.tasks) {
+      const want = [...t.ns.mounts].sort((a, b) => a.seq - b.seq).flatMap((m) => {
+        const p = t.pathOf({ mnt: m, dentry: m.root });
+        return p === undefined ? [] : [`${m.id} ${mangle(p)}`];
+      });
+      const got = t.mountinfo().map((l) => l.split(" ").filter((_, k) => k === 0 || k === 4));
+      assert.deepEqual(got.map((f) => f.join(" ")), want, "mountinfo paths");
+    }
     // dentry references of the MemFs filesystems are those of mounts, tasks and handles
     for (const fs of [this.disk, this.host]) {
       assert.equal(fs.references, fsRefs.get(fs) ?? 0, `dentry references of ${fs.fstype}`);
@@ -299,9 +308,9 @@ class World {
     for (const ns of nss) {
       const t = k.newTask(ns, { mnt: ns.root, dentry: ns.root.root });
       this.tasks.push(t);
-      while (ns.root.children.length > 0) {
+      while (ns.root.children.size > 0) {
         // the shallowest mountpoint is not hidden by another mount; its top is unmounted
-        const paths = ns.root.children.map((c) => {
+        const paths = [...ns.root.children].map((c) => {
           const top = ns.root.topAt(c.mountpoint)!;
           return t.pathOf({ mnt: top, dentry: top.root })!;
         });

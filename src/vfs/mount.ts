@@ -107,8 +107,11 @@ export class Mount {
   parent: Mount | null = null;
   /** The dentry in the parent this mount sits on. */
   mountpoint = 0;
-  /** Child mounts in attach order. */
-  readonly children: Mount[] = [];
+  /**
+   * Child mounts in attach order (a Set: removing one of 10,000 children of a
+   * mount must not shift an array, or unmounting them all is quadratic).
+   */
+  readonly children: Set<Mount> = new Set();
   /** Child mounts by mountpoint dentry, bottom to top. */
   readonly at: Map<number, Mount[]> = new Map();
   /** `MF` flags. */
@@ -153,7 +156,9 @@ export class Mount {
     while (stack.length > 0) {
       const m = stack.pop()!;
       out.push(m);
-      for (let k = m.children.length - 1; k >= 0; k--) stack.push(m.children[k]!);
+      if (m.children.size === 0) continue;
+      const cs = [...m.children];
+      for (let k = cs.length - 1; k >= 0; k--) stack.push(cs[k]!);
     }
     return out;
   }
@@ -488,9 +493,11 @@ export class Task {
 
   /** A dentry is a mountpoint of some mount in this task's namespace. */
   #localMountpoint(fs: Filesystem, dentry: number): boolean {
-    for (const m of this.ns.mounts) {
-      if (m.parent !== null && m.parent.fs === fs && m.mountpoint === dentry) return true;
-    }
+    // the mounts on that dentry, not every mount of the namespace: an unlink
+    // or rmdir must not cost O(mounts)
+    const on = mountpointIndex(fs, dentry, false);
+    if (on === undefined) return false;
+    for (const m of on) if (m.ns === this.ns) return true;
     return false;
   }
 
@@ -792,7 +799,7 @@ export class Task {
       if (m === this.fs.root.mnt || (flags & (MNT.FORCE | MNT.DETACH))) {
         fail("EINVAL", sc, show(target));
       }
-      if (m.refs > 0 || m.children.length > 0) fail("EBUSY", sc, show(target));
+      if (m.refs > 0 || m.children.size > 0) fail("EBUSY", sc, show(target));
       if (!m.expiry) {
         m.expiry = true;
         fail("EAGAIN", sc, show(target), "marked for expiry");
@@ -820,8 +827,7 @@ export class Task {
         if (r === m.parent) continue;
         const c = r.topAt(m.mountpoint);
         if (c === undefined || c.fs !== m.fs || c.root !== m.root) continue;
-        if (!lazy && c.children.length > 0) continue;
-        if (c.children.length > 0 && !lazy) continue;
+        if (!lazy && c.children.size > 0) continue;
         for (const x of c.subtree()) victims.add(x);
       }
     }
@@ -1130,13 +1136,85 @@ export class Task {
 
   // ---------------------------------------------------------------- mountinfo
 
+  /**
+   * `pathOf` of a mount's root ("" for this task's root, null when it cannot
+   * be reached), each mount's path computed once per listing in `memo`.
+   */
+  #rootPath(m: Mount, memo: Map<Mount, string | null>): string | null {
+    const root = this.fs.root;
+    const pending: [Mount, string][] = [];
+    let base: string | null;
+    let x = m;
+    for (;;) {
+      const known = memo.get(x);
+      if (known !== undefined) {
+        base = known;
+        break;
+      }
+      if (x === root.mnt && x.root === root.dentry) {
+        base = "";
+        memo.set(x, base);
+        break;
+      }
+      const p = x.parent;
+      if (p === null) {
+        base = null;
+        memo.set(x, base);
+        break;
+      }
+      // the names from the mountpoint up to the parent's root (or our root)
+      const parts: string[] = [];
+      let d = x.mountpoint;
+      let atRoot = false;
+      for (;;) {
+        if (p === root.mnt && d === root.dentry) {
+          atRoot = true;
+          break;
+        }
+        if (d === p.root) break;
+        parts.push("/" + latin1.decode(p.fs.name(d)));
+        d = p.fs.parent(d);
+      }
+      const rel = parts.reverse().join("");
+      if (atRoot) {
+        base = rel;
+        memo.set(x, base);
+        break;
+      }
+      pending.push([x, rel]);
+      x = p;
+    }
+    for (let k = pending.length - 1; k >= 0; k--) {
+      const [y, rel] = pending[k]!;
+      if (base !== null) base += rel;
+      memo.set(y, base);
+    }
+    return base;
+  }
+
   /** `/proc/self/mountinfo` of this task. */
   mountinfo(): string[] {
     const out: string[] = [];
     const mounts = [...this.ns.mounts].sort((a, b) => a.seq - b.seq);
+    // memoized for this listing: with 10,000 mounts, walking every mount's
+    // path to the root and decoding each name again dominated the cost
+    const paths = new Map<Mount, string | null>();
+    const roots = new Map<Filesystem, Map<number, string>>();
+    const supers = new Map<Filesystem, string>();
     for (const m of mounts) {
-      const where = this.pathOf({ mnt: m, dentry: m.root });
-      if (where === undefined) continue;
+      const at = this.#rootPath(m, paths);
+      if (at === null) continue;
+      const where = at === "" ? "/" : at;
+      let byRoot = roots.get(m.fs);
+      if (byRoot === undefined) roots.set(m.fs, byRoot = new Map());
+      let rootPath = byRoot.get(m.root);
+      if (rootPath === undefined) byRoot.set(m.root, rootPath = mangle(dentryPath(m.fs, m.root)));
+      let superOpts = supers.get(m.fs);
+      if (superOpts === undefined) {
+        const sopts = m.fs.superOptions();
+        superOpts = (m.fs.readonly ? "ro" : "rw") + (sopts === "" ? "" : "," + sopts);
+        supers.set(m.fs, superOpts);
+      }
       const parentId = m.parent === null ? m.id : m.parent.id;
       let opts = (m.flags & MF.READONLY) ? "ro" : "rw";
       for (const [bit, s] of MNT_OPTS) if (m.flags & bit) opts += s;
@@ -1144,14 +1222,12 @@ export class Task {
       if (m.peers !== null) optional.push(`shared:${m.peers.id}`);
       if (m.master !== null) optional.push(`master:${m.master.id}`);
       if (m.unbindable) optional.push("unbindable");
-      const sopts = m.fs.superOptions();
-      const superOpts = (m.fs.readonly ? "ro" : "rw") + (sopts === "" ? "" : "," + sopts);
       out.push(
         [
           m.id,
           parentId,
           m.fs.dev,
-          mangle(dentryPath(m.fs, m.root)),
+          rootPath,
           mangle(where),
           opts,
           ...optional,
@@ -1198,11 +1274,35 @@ function isSubdir(fs: Filesystem, d: number, ancestor: number): boolean {
   }
 }
 
+/**
+ * The mounts attached on each dentry, by the parent's filesystem (what
+ * `d_mountpoint` answers in the kernel), kept by `link` and `unlink`.
+ */
+const MOUNTPOINTS = new WeakMap<Filesystem, Map<number, Set<Mount>>>();
+
+function mountpointIndex(fs: Filesystem, dentry: number, create: true): Set<Mount>;
+function mountpointIndex(fs: Filesystem, dentry: number, create: false): Set<Mount> | undefined;
+function mountpointIndex(fs: Filesystem, dentry: number, create: boolean): Set<Mount> | undefined {
+  let byDentry = MOUNTPOINTS.get(fs);
+  if (byDentry === undefined) {
+    if (!create) return undefined;
+    byDentry = new Map();
+    MOUNTPOINTS.set(fs, byDentry);
+  }
+  let on = byDentry.get(dentry);
+  if (on === undefined && create) {
+    on = new Set();
+    byDentry.set(dentry, on);
+  }
+  return on;
+}
+
 function link(m: Mount, where: Path): void {
   m.parent = where.mnt;
   m.mountpoint = where.dentry;
   where.mnt.fs.get(where.dentry);
-  where.mnt.children.push(m);
+  where.mnt.children.add(m);
+  mountpointIndex(where.mnt.fs, where.dentry, true).add(m);
   const stack = where.mnt.at.get(where.dentry);
   if (stack === undefined) where.mnt.at.set(where.dentry, [m]);
   else stack.push(m);
@@ -1211,7 +1311,10 @@ function link(m: Mount, where: Path): void {
 function unlink(m: Mount): void {
   const p = m.parent;
   if (p === null) return;
-  p.children.splice(p.children.indexOf(m), 1);
+  p.children.delete(m);
+  const on = mountpointIndex(p.fs, m.mountpoint, false);
+  on?.delete(m);
+  if (on?.size === 0) MOUNTPOINTS.get(p.fs)!.delete(m.mountpoint);
   const stack = p.at.get(m.mountpoint)!;
   stack.splice(stack.indexOf(m), 1);
   if (stack.length === 0) p.at.delete(m.mountpoint);
@@ -1245,12 +1348,12 @@ function peersOf(a: Mount, b: Mount): boolean {
 }
 
 function propagateBusy(m: Mount): boolean {
-  if (m.refs > 0 || m.children.length > 0) return true;
+  if (m.refs > 0 || m.children.size > 0) return true;
   if (m.parent === null) return false;
   for (const r of receivers(m.parent)) {
     if (r === m.parent) continue;
     const c = r.topAt(m.mountpoint);
-    if (c === undefined || c.children.length > 0) continue;
+    if (c === undefined || c.children.size > 0) continue;
     if (c.refs > 0) return true;
   }
   return false;
@@ -1304,7 +1407,8 @@ function setPropagation(kernel: Kernel, m: Mount, type: number): void {
 }
 
 function hasLockedChildren(m: Mount, d: number): boolean {
-  return m.children.some((c) => c.locked && isSubdir(m.fs, c.mountpoint, d));
+  for (const c of m.children) if (c.locked && isSubdir(m.fs, c.mountpoint, d)) return true;
+  return false;
 }
 
 function cloneMount(kernel: Kernel, old: Mount, root: number): Mount {
