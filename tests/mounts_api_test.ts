@@ -80,3 +80,18 @@ Deno.test("errors carry the syscall and the path", () => {
     return true;
   });
 });
+
+Deno.test("answers the live 6.18 kernel gave where the model once differed", async () => {
+  const { runOps } = await import("../mod.ts");
+  const scripts = [
+    // a removed directory still open keeps the root from going read-only
+    "mkdir /a\nopen /a\nrmdir /a\numount / => EBUSY\n",
+    // a lazy unmount disconnects the children of the detached tree
+    "mkdir /a\nmkdir /c\ntouch /c/d\nrbind /a /c\numount / detach\nmkdir /c/d => EEXIST\n",
+    "mkdir /c\nchdir /c\ntmpfs . size=1m\ntouch /c/d\numount .. detach\nrmdir /c/d => ENOENT\n",
+  ];
+  for (const s of scripts) assert.equal((await runOps(s)).mismatches, 0, s);
+  // make-slave keeps the unbindable flag
+  const out = await runOps("make-unbindable .\nmake-slave .\n");
+  assert.match(out.lines.join("\n"), /\n1 0 dev1 \/ \/ rw,relatime unbindable - tmpfs sandbox /);
+});

@@ -64,17 +64,10 @@ const PATHS = ["/a", "/a/b", "/c", "/c/d", ".", "..", "/"];
  * host (its RAM, devices, other mounts): tmpfs always with an explicit size=,
  * no statfs, no remount of the sandbox's size, no `sh`.
  *
- * Left out because the model (src/vfs/) answers them differently from
- * 6.18.44 (minimal scripts, kernel vs model):
- * - make-shared, make-slave: a bind of a shared mount onto itself ("make-shared
- *   ..", "bind .. .", "bind . ..") gives the propagated copies other parents
- *   in mountinfo; "make-unbindable .", "make-slave ." keeps unbindable in the
- *   kernel, the model drops it.
- * - umount with detach: after "umount / detach" the kernel no longer crosses
- *   the detached tree's child mounts in path walks, the model still does
- *   ("touch /c/d", "rbind /a /c", "umount / detach", "mkdir /c/d": EEXIST vs OK).
- * - rmdir: an unlinked directory still open ("open /a", "rmdir /a") makes
- *   "umount /" (remount read-only of the root) EBUSY in the kernel, OK in the model.
+ * Left out because the model (src/vfs/) answers it differently from 6.18.44
+ * (minimal script, kernel vs model): make-shared. A bind of a shared mount
+ * onto itself ("make-shared ..", "bind .. .", "bind . ..") gives the
+ * propagated copies other parents in mountinfo.
  */
 const OPS: ((pick: <T>(xs: readonly T[]) => T) => string)[] = [
   (p) => `mkdir ${p(PATHS)}`,
@@ -85,8 +78,9 @@ const OPS: ((pick: <T>(xs: readonly T[]) => T) => string)[] = [
   (p) => `bind ${p(PATHS)} ${p(PATHS)}`,
   (p) => `rbind ${p(PATHS)} ${p(PATHS)}`,
   (p) => `move ${p(PATHS)} ${p(PATHS)}`,
-  (p) => `umount ${p(PATHS)}${p(["", "", " expire"])}`,
-  (p) => `${p(["make-private", "make-unbindable"])} ${p(PATHS)}`,
+  (p) => `umount ${p(PATHS)}${p(["", "", " expire", " detach"])}`,
+  (p) => `${p(["make-private", "make-unbindable", "make-slave"])} ${p(PATHS)}`,
+  (p) => `rmdir ${p(PATHS)}`,
   (p) => `chdir ${p(PATHS)}`,
   // chdir / after it: a working directory left outside the new root lets ".."
   // walk out of the sandbox into the host's /tmp (host-specific answers)

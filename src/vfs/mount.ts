@@ -647,7 +647,8 @@ export class Task {
       if (!this.#check(where.mnt)) fail("EINVAL", sc, show(target));
       if (where.dentry !== where.mnt.root) fail("EINVAL", sc, show(target), "not a mount root");
       where.mnt.fs.reconfigure(data);
-      where.mnt.fs.readonly = (f & MS.RDONLY) !== 0;
+      if (f & MS.RDONLY) this.#remountReadonly(where.mnt.fs, sc, target);
+      else where.mnt.fs.readonly = false;
       where.mnt.flags = mf;
     } else if (f & MS.BIND) {
       this.#bind(where, source, (f & MS.REC) !== 0, target);
@@ -807,7 +808,7 @@ export class Task {
     }
     if (m === this.fs.root.mnt && !(flags & MNT.DETACH)) {
       // unmounting your own root remounts it read-only
-      m.fs.readonly = true;
+      this.#remountReadonly(m.fs, sc, target);
       return;
     }
     if (m.parent === null) fail("EINVAL", sc, show(target), "the namespace root");
@@ -837,9 +838,36 @@ export class Task {
       leaveGroups(x);
     }
     for (const x of victims) {
-      if (x.parent !== null && (!lazy || !victims.has(x.parent))) unlink(x);
+      // disconnect_mount(): a lazily unmounted child stays connected to its
+      // unmounted parent only when it is locked
+      if (x.parent !== null && (!lazy || !victims.has(x.parent) || !x.locked)) unlink(x);
     }
     for (const x of victims) this.kernel.reap(x);
+  }
+
+  /**
+   * A superblock goes read-only only when no removed inode is still in use
+   * (`sb_prepare_remount_readonly`: `s_remove_count` → EBUSY).
+   */
+  #remountReadonly(fs: Filesystem, syscall: string, target: PathArg): void {
+    if (fs.readonly) return;
+    const dead = (p: Path) => p.mnt.fs === fs && fs.dead(p.dentry);
+    for (const t of this.kernel.tasks) {
+      if (dead(t.fs.root) || dead(t.fs.pwd)) {
+        fail("EBUSY", syscall, show(target), "a removed inode is in use");
+      }
+      for (const h of t.fds.values()) {
+        if (dead(h.path)) fail("EBUSY", syscall, show(target), "a removed inode is in use");
+      }
+    }
+    for (const ns of this.kernel.namespaces) {
+      for (const m of ns.mounts) {
+        if (dead({ mnt: m, dentry: m.root })) {
+          fail("EBUSY", syscall, show(target), "a removed inode is in use");
+        }
+      }
+    }
+    fs.readonly = true;
   }
 
   // ---------------------------------------------------------------- pivot_root
@@ -1403,7 +1431,8 @@ function setPropagation(kernel: Kernel, m: Mount, type: number): void {
     m.master = master;
     master.slaves.add(m);
   }
-  m.unbindable = type === MS.UNBINDABLE;
+  // MS_SLAVE leaves the unbindable flag alone; private and unbindable set it
+  if (type !== MS.SLAVE) m.unbindable = type === MS.UNBINDABLE;
 }
 
 function hasLockedChildren(m: Mount, d: number): boolean {
