@@ -826,9 +826,70 @@ function parseSize(size: number | string, totalRamPages: number): number {
     if (!Number.isInteger(pct) || pct < 0 || pct > 100) {
       throw new RangeError(`Invalid tmpfs size "${size}"`);
     }
-    return Math.floor((totalRamPages * pct) / 100);
+    // shmem_parse_one: bytes = N << PAGE_SHIFT * totalram / 100, then pages
+    // rounded up (size=1% of 6171024 pages is 61711 pages, not 61710)
+    return Math.ceil(Math.floor((pct * PAGE_SIZE * totalRamPages) / 100) / PAGE_SIZE);
   }
   return Math.ceil(memparse(size) / PAGE_SIZE);
+}
+
+/** tmpfs mount data as parsed: limits in pages and inodes, root mode and owner. */
+export interface TmpfsData {
+  /** `size=` / `nr_blocks=` in pages (0: unlimited). */
+  blocks?: number;
+  /** `nr_inodes=` (0: unlimited). */
+  inodes?: number;
+  /** `mode=`. */
+  mode?: number;
+  /** `uid=`. */
+  uid?: number;
+  /** `gid=`. */
+  gid?: number;
+}
+
+/**
+ * Parses tmpfs mount data (`size=1M,nr_inodes=4,mode=0755`) as
+ * shmem_parse_one() does; `size=N%` is of `totalRamPages`.
+ * @throws {FsError} EINVAL for an unknown option or a bad value, as mount(2)
+ */
+export function parseTmpfsData(data: string | undefined, totalRamPages: number): TmpfsData {
+  const out: TmpfsData = {};
+  for (const word of (data ?? "").split(",")) {
+    if (word === "") continue;
+    const eq = word.indexOf("=");
+    const key = eq < 0 ? word : word.slice(0, eq);
+    const value = eq < 0 ? "" : word.slice(eq + 1);
+    try {
+      if (value === "") throw new RangeError(`option "${key}" needs a value`);
+      switch (key) {
+        case "size":
+          out.blocks = parseSize(value, totalRamPages);
+          break;
+        case "nr_blocks":
+          out.blocks = memparse(value);
+          break;
+        case "nr_inodes":
+          out.inodes = memparse(value);
+          break;
+        case "mode":
+          if (!/^[0-7]+$/.test(value)) throw new RangeError(`bad mode "${value}"`);
+          out.mode = parseInt(value, 8) & 0o7777;
+          break;
+        case "uid":
+        case "gid":
+          if (!/^[0-9]+$/.test(value) || Number(value) > 0xffffffff) {
+            throw new RangeError(`bad ${key} "${value}"`);
+          }
+          out[key] = Number(value);
+          break;
+        default:
+          throw new RangeError(`unknown option "${key}"`);
+      }
+    } catch (e) {
+      throw new FsError("EINVAL", { syscall: "mount", reason: `tmpfs: ${(e as Error).message}` });
+    }
+  }
+  return out;
 }
 
 /**
@@ -855,7 +916,8 @@ export class Tmpfs extends Superblock {
    */
   constructor(options: TmpfsOptions = {}) {
     const ram = options.totalRamPages ?? DEFAULT_TOTALRAM_PAGES;
-    const blocks = parseSize(options.size ?? "50%", ram);
+    // the default is shmem_default_max_blocks(): half the RAM, rounded down
+    const blocks = options.size === undefined ? Math.floor(ram / 2) : parseSize(options.size, ram);
     if (blocks * PAGE_SIZE > MAX_SUPERBLOCK_BYTES) {
       throw new RangeError(
         `tmpfs size=${options.size} is larger than one superblock can hold (${
@@ -898,42 +960,13 @@ export class Tmpfs extends Superblock {
     data: string,
     extra: Omit<TmpfsOptions, "size" | "nr_inodes" | "mode" | "uid" | "gid"> = {},
   ): Tmpfs {
+    const d = parseTmpfsData(data, extra.totalRamPages ?? DEFAULT_TOTALRAM_PAGES);
     const opts: TmpfsOptions = { ...extra };
-    for (const word of data.split(",")) {
-      if (word === "") continue;
-      const eq = word.indexOf("=");
-      const key = eq < 0 ? word : word.slice(0, eq);
-      const value = eq < 0 ? "" : word.slice(eq + 1);
-      try {
-        switch (key) {
-          case "size":
-            // validated here so that a bad value is EINVAL, as mount(2) gives it
-            parseSize(value, extra.totalRamPages ?? DEFAULT_TOTALRAM_PAGES);
-            opts.size = value;
-            break;
-          case "nr_inodes":
-            memparse(value);
-            opts.nr_inodes = value;
-            break;
-          case "mode":
-            if (!/^[0-7]+$/.test(value)) throw new RangeError(`bad mode "${value}"`);
-            opts.mode = value;
-            break;
-          case "uid":
-          case "gid": {
-            if (!/^[0-9]+$/.test(value) || Number(value) > 0xffffffff) {
-              throw new RangeError(`bad ${key} "${value}"`);
-            }
-            opts[key] = Number(value);
-            break;
-          }
-          default:
-            throw new RangeError(`unknown option "${key}"`);
-        }
-      } catch (e) {
-        throw new FsError("EINVAL", { syscall: "mount", reason: `tmpfs: ${(e as Error).message}` });
-      }
-    }
+    if (d.blocks !== undefined) opts.size = d.blocks * PAGE_SIZE;
+    if (d.inodes !== undefined) opts.nr_inodes = d.inodes;
+    if (d.mode !== undefined) opts.mode = d.mode;
+    if (d.uid !== undefined) opts.uid = d.uid;
+    if (d.gid !== undefined) opts.gid = d.gid;
     return new Tmpfs(opts);
   }
 }

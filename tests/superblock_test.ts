@@ -341,3 +341,12 @@ Deno.test("Tmpfs keeps a pre-sized file sparse: a 3 GiB st_size reserves no 3 Gi
   assert.equal(fs.stat("/huge").blocks, 1);
   assert.ok(fs.memoryBytes < 256 << 20, `${fs.memoryBytes} bytes of memory reserved`);
 });
+
+Deno.test("tmpfs size=N% rounds as shmem does: bytes of the RAM share, then pages up", () => {
+  // the host's 6.18 printed size=246844k (61711 pages) for size=1% of 6171024 pages
+  assert.equal(Tmpfs.fromMountData("size=1%", { totalRamPages: 6171024 }).maxBlocks, 61711);
+  // the oracle's 6.1 guest: size=1% of 245936 pages is 9840k
+  assert.equal(Tmpfs.fromMountData("size=1%", { totalRamPages: 245936 }).maxBlocks, 2460);
+  // the default is half the RAM rounded down, not 50% rounded up
+  assert.equal(new Tmpfs({ totalRamPages: 243221 }).maxBlocks, 121610);
+});

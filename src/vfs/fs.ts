@@ -8,8 +8,8 @@ import {
   DEFAULT_TOTALRAM_PAGES,
   type FileType,
   MAX_SUPERBLOCK_BYTES,
-  memparse,
   PAGE_SIZE,
+  parseTmpfsData,
   Ramfs,
   type Stat,
   type Superblock,
@@ -354,65 +354,6 @@ function coreBlocks(blocks: number): number {
 
 function invalid(reason: string): never {
   throw new FsError("EINVAL", { syscall: "mount", reason: `tmpfs: ${reason}` });
-}
-
-interface TmpfsData {
-  blocks?: number;
-  inodes?: number;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-}
-
-/** tmpfs mount data as shmem_parse_one reads it; EINVAL for anything else. */
-export function parseTmpfsData(data: string | undefined, ram: number): TmpfsData {
-  const out: TmpfsData = {};
-  for (const word of (data ?? "").split(",")) {
-    if (word === "") continue;
-    const eq = word.indexOf("=");
-    const key = eq < 0 ? word : word.slice(0, eq);
-    const value = eq < 0 ? undefined : word.slice(eq + 1);
-    if (value === undefined || value === "") {
-      invalid(`option "${key}" needs a value`);
-    }
-    try {
-      switch (key) {
-        case "size": {
-          if (value.endsWith("%")) {
-            const pct = Number(value.slice(0, -1));
-            if (!/^[0-9]+%$/.test(value)) throw new RangeError("bad size");
-            // bytes = pages * 4096 * pct / 100, then rounded up to pages
-            const size = Math.floor(ram * PAGE_SIZE * pct / 100);
-            out.blocks = Math.ceil(size / PAGE_SIZE);
-          } else {
-            out.blocks = Math.ceil(memparse(value) / PAGE_SIZE);
-          }
-          break;
-        }
-        case "nr_blocks":
-          out.blocks = memparse(value);
-          break;
-        case "nr_inodes":
-          out.inodes = memparse(value);
-          break;
-        case "mode":
-          if (!/^[0-7]+$/.test(value)) throw new RangeError("bad mode");
-          out.mode = parseInt(value, 8) & 0o7777;
-          break;
-        case "uid":
-        case "gid":
-          if (!/^[0-9]+$/.test(value)) throw new RangeError(`bad ${key}`);
-          out[key] = Number(value);
-          break;
-        default:
-          throw new RangeError(`unknown option "${key}"`);
-      }
-    } catch (e) {
-      if (e instanceof FsError) throw e;
-      invalid((e as Error).message);
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- MemFs
