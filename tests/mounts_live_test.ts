@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { runOps } from "../src/vfs/ops_run.ts";
+import { Prng } from "./_util/prng.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const mounts = repo + "tests/mounts/";
@@ -43,18 +44,6 @@ function skipReason(): string | null {
 }
 
 // ---- seeded random scripts -------------------------------------------------
-
-/** mulberry32: small, seedable, the same on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Few paths, so that ops collide: mounts on mounts, busy and moved trees. */
 const PATHS = ["/a", "/a/b", "/c", "/c/d", ".", "..", "/"];
@@ -100,8 +89,8 @@ const RANDOM_OPS = 30;
 const firstSeed = Number(Deno.env.get("RAMROOT_LIVE_SEED") ?? 1);
 
 function randomScript(seed: number): string {
-  const rnd = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const rnd = new Prng(seed);
+  const pick = <T>(xs: readonly T[]): T => rnd.pick(xs);
   // start with some of the paths present, so that most ops get past the walk
   const lines = [`# random script, seed ${seed}`, "mkdir /a", "mkdir /c"];
   for (let i = 0; i < RANDOM_OPS; i++) lines.push(...pick(OPS)(pick).split("\n"));

@@ -212,7 +212,7 @@ export class Kernel {
   readonly types: Map<string, FsFactory> = new Map();
   /** Every task. */
   readonly tasks: Set<Task> = new Set();
-  /** Every namespace ever created that still has a task or a reference. */
+  /** Every namespace created (kept for the lifetime of the model). */
   readonly namespaces: Set<MountNamespace> = new Set();
   #mountId = 0;
   #seq = 0;

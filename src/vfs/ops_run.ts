@@ -235,16 +235,15 @@ export function execOp(task: Task, op: ScriptOp, held: number[]): OpOutcome {
       case "make-runbindable": {
         const u = need(1);
         if (u) return u;
-        const rec = a[0]!.startsWith("make-r") && a[0] !== "make-runbindable" ||
-          a[0] === "make-runbindable";
-        const kind = a[0]!.slice(rec ? 6 : 5);
-        const fl = kind === "private"
-          ? MS.PRIVATE
-          : kind === "shared"
-          ? MS.SHARED
-          : kind === "slave"
-          ? MS.SLAVE
-          : MS.UNBINDABLE;
+        const KINDS: Record<string, number> = {
+          private: MS.PRIVATE,
+          shared: MS.SHARED,
+          slave: MS.SLAVE,
+          unbindable: MS.UNBINDABLE,
+        };
+        const kind = a[0]!.slice("make-".length);
+        const rec = !(kind in KINDS);
+        const fl = KINDS[rec ? kind.slice(1) : kind]!;
         task.mount(undefined, p(1), undefined, fl | (rec ? MS.REC : 0));
         return ok;
       }

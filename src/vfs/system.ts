@@ -5,7 +5,7 @@
 import { FsError } from "../errors.ts";
 import type { KernelProfile } from "../profile.ts";
 import type { Superblock } from "../superblock.ts";
-import { bytes, CoreFs, MAGIC, MemFs } from "./fs.ts";
+import { CoreFs, MAGIC, MemFs } from "./fs.ts";
 import { Kernel, type Mount, type MountNamespace, type Path, type Task } from "./mount.ts";
 
 /** Namespace inode numbers of the initial namespaces (`PROC_*_INIT_INO`). */
@@ -205,5 +205,3 @@ export class System {
     return k.newTask(ns, { mnt: m, dentry: m.root });
   }
 }
-
-export { bytes };
