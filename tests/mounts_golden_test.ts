@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { packList } from "../src/gen_list.ts";
 import { normalizeMountinfo } from "../src/ops.ts";
+import type { ProfileName } from "../src/profile.ts";
 import { runOps } from "../src/vfs/ops_run.ts";
 
 const dir = fileURLToPath(new URL("./mounts/", import.meta.url));
@@ -69,27 +70,48 @@ function rootStatWithoutOracle(line: string): string {
   return m ? `${m[1]}${Number(m[2]) - 1} size=${Number(m[3]) - 20}` : line;
 }
 
+/** Compares the model from rootfs with a VM golden (`#op` lines of a kernel-unpack.sh report). */
+async function compareVm(
+  golden: string,
+  script: string,
+  profile: ProfileName,
+  image: Uint8Array,
+): Promise<void> {
+  const text = read(golden);
+  // rootfs was sized early in that boot: its size= line gives the RAM then
+  const size = /#mountinfo\t1 1 \S+ \/ \/ rw - rootfs rootfs rw,size=(\d+)k/.exec(text);
+  assert.ok(size, "the golden shows the rootfs line");
+  const want = withoutOracle(
+    text.split("\n").filter((l) => l.startsWith("#op\t")).map((l) => l.slice(4)),
+  ).map(rootStatWithoutOracle);
+  const out = await runOps(Deno.readFileSync(dir + script), {
+    root: "rootfs",
+    profile,
+    initrd: [image],
+    rootfsRamPages: Number(size[1]) / 2,
+  });
+  assert.equal(withoutOracle(out.lines).join("\n"), want.join("\n"));
+}
+
 for (const name of names("golden/vm-6.1")) {
   Deno.test({
     name: `rootfs 6.1: ${name}`,
     ignore: NEEDS_SHELL.has(name),
-    fn: async () => {
-      const text = read(`golden/vm-6.1/${name}.txt`);
-      // rootfs was sized early in that boot: its size= line gives the RAM then
-      const size = /#mountinfo\t1 1 \S+ \/ \/ rw - rootfs rootfs rw,size=(\d+)k/.exec(text);
-      assert.ok(size, "the golden shows the rootfs line");
-      const want = withoutOracle(
-        text.split("\n").filter((l) => l.startsWith("#op\t")).map((l) => l.slice(4)),
-      ).map(rootStatWithoutOracle);
-      const out = await runOps(Deno.readFileSync(`${dir}ops/${name}.ops`), {
-        root: "rootfs",
-        profile: "linux-6.1",
-        initrd: [archive],
-        rootfsRamPages: Number(size[1]) / 2,
-      });
-      assert.equal(withoutOracle(out.lines).join("\n"), want.join("\n"));
-    },
+    fn: () => compareVm(`golden/vm-6.1/${name}.txt`, `ops/${name}.ops`, "linux-6.1", archive),
   });
+}
+
+// what the profiles measured on Debian's 6.12 (tmpfs defaults after boot, the
+// initial network namespace's inode), each with its own small archive
+const profileArchive = (await packList(Deno.readFileSync(dir + "profiles/archive.spec"))).archive;
+for (const name of names("profiles/golden-6.12")) {
+  Deno.test(`rootfs 6.12: profiles/${name}`, () =>
+    compareVm(
+      `profiles/golden-6.12/${name}.txt`,
+      `profiles/${name}.ops`,
+      "linux-6.12",
+      profileArchive,
+    ));
 }
 
 Deno.test("every script has a host golden, and a VM golden unless listed host-only", () => {
