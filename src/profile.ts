@@ -71,6 +71,14 @@ export interface KernelProfile {
   readonly tmpfsInode64: boolean;
   /** The namespace root is nullfs with rootfs mounted on it (Linux 7.0+). */
   readonly nullfsRoot: boolean;
+  /** `initramfs_options=` sets the rootfs mount options (v6.17+); older kernels pass it to init. */
+  readonly initramfsOptions: boolean;
+  /** A failed access check of an explicit `rdinit=` is logged (`check access for rdinit=...`). */
+  readonly rdinitAccessMessage: boolean;
+  /** The warning when `/dev/console` cannot be opened. */
+  readonly consoleWarning: string;
+  /** CONFIG_DEVTMPFS_MOUNT: `prepare_namespace` mounts devtmpfs on the new root's `dev`. */
+  readonly devtmpfsMount: boolean;
 }
 
 /** The kernel's usr/default_cpio_list. */
@@ -109,6 +117,11 @@ const LINUX_6_1: KernelProfile = {
   mounts: { order: "6.x", rootfsLocked: true, initNetNsInode: 0xf0000000 },
   tmpfsInode64: true,
   nullfsRoot: false,
+  initramfsOptions: false,
+  rdinitAccessMessage: true,
+  consoleWarning: "Warning: unable to open an initial console.",
+  // Debian: CONFIG_DEVTMPFS=y, CONFIG_DEVTMPFS_MOUNT is not set
+  devtmpfsMount: false,
 };
 
 /**
@@ -145,6 +158,7 @@ const LINUX_6_18: KernelProfile = {
   ramPagesAfterBoot: 6171024,
   mounts: { order: "newest", rootfsLocked: true, initNetNsInode: 0xeffffff9 },
   tmpfsInode64: false,
+  initramfsOptions: true,
 };
 
 const LINUX_7_0: KernelProfile = {
@@ -157,6 +171,7 @@ const LINUX_7_0: KernelProfile = {
   xzBcjFilters: ["x86", "arm64", "riscv"],
   mounts: { order: "newest", rootfsLocked: false, initNetNsInode: 0xeffffff9 },
   nullfsRoot: true,
+  initramfsOptions: true,
 };
 
 /** The built-in profiles by name. */

@@ -147,6 +147,8 @@ export interface CoreFsOptions {
   inode64?: boolean;
   /** Show every limit as the boot root does (its defaults were taken before RAM was freed). */
   showLimits?: boolean;
+  /** The magic number statfs reports (a disk image held in a core superblock). */
+  magic?: number;
 }
 
 /** tmpfs or ramfs: the WebAssembly core behind the {@linkcode Filesystem} interface. */
@@ -169,7 +171,7 @@ export class CoreFs implements Filesystem {
     this.sb = sb;
     this.#tmpfs = sb.fstype === "tmpfs";
     this.fstype = options.fstype ?? sb.fstype;
-    this.magic = this.#tmpfs ? MAGIC.tmpfs : MAGIC.ramfs;
+    this.magic = options.magic ?? (this.#tmpfs ? MAGIC.tmpfs : MAGIC.ramfs);
     this.#ram = options.totalRamPages ?? DEFAULT_TOTALRAM_PAGES;
     this.#inode64 = options.inode64 ?? false;
     this.#showLimits = options.showLimits ?? false;

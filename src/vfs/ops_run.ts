@@ -21,7 +21,7 @@ import {
   wordBytes,
 } from "../ops.ts";
 import { getProfile, type KernelProfile, type ProfileName } from "../profile.ts";
-import { populateRootfs } from "../rootfs.ts";
+import { boot, type Design } from "../boot/boot.ts";
 import type { UnpackSource } from "../unpack.ts";
 import { MS, type Task } from "./mount.ts";
 import { System } from "./system.ts";
@@ -51,6 +51,8 @@ export interface OpsOptions {
   sandboxOptions?: string;
   /** Boot time for the rootfs. @default {0} */
   bootTime?: number;
+  /** How the root was built (`root: "rootfs"`). @default {"nullfs" on linux-7.0, else "legacy"} */
+  design?: Design;
 }
 
 /** A started script environment: the system and the task that runs the ops. */
@@ -66,18 +68,30 @@ export interface OpsEnvironment {
 /** Sets up the machine and the task a script runs in. */
 export async function opsEnvironment(options: OpsOptions = {}): Promise<OpsEnvironment> {
   const root = options.root ?? "sandbox";
-  const profile = getProfile(options.profile ?? (root === "sandbox" ? "linux-6.18" : "linux-6.1"));
-  const system = new System(profile, options.ramPages ?? profile.ramPagesAfterBoot);
+  const profile = getProfile(
+    options.profile ??
+      (root === "sandbox" ? "linux-6.18" : options.design === "nullfs" ? "linux-7.0" : "linux-6.1"),
+  );
   if (root === "sandbox") {
+    const system = new System(profile, options.ramPages ?? profile.ramPagesAfterBoot);
     const opts = options.sandboxOptions ?? "size=64m,mode=0755";
     return { system, task: system.sandbox(opts), header: [`#sandbox\ttmpfs\t${opts}`] };
   }
-  const rootfs = await populateRootfs(options.initrd ?? [], {
-    profile: { ...profile, totalRamPages: options.rootfsRamPages ?? profile.totalRamPages },
+  // the script runs as the initramfs's init, as the oracle's probe does
+  const booted = await boot({
+    ...(options.design !== undefined ? { design: options.design } : {}),
+    profile: {
+      ...profile,
+      totalRamPages: options.rootfsRamPages ?? profile.totalRamPages,
+      ramPagesAfterBoot: options.ramPages ?? profile.ramPagesAfterBoot,
+    },
     cmdline: options.cmdline ?? "",
+    initrd: options.initrd ?? [],
     bootTime: options.bootTime ?? 0,
+    probe: true,
   });
-  return { system, task: system.initramfs(rootfs.fs, options.rootfsRamPages), header: [] };
+  const header = booted.panic === null ? [] : [`#panic\t${booted.panic}`];
+  return { system: booted.system, task: booted.task, header };
 }
 
 /**

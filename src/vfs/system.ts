@@ -5,7 +5,7 @@
 import { FsError } from "../errors.ts";
 import type { KernelProfile } from "../profile.ts";
 import type { Superblock } from "../superblock.ts";
-import { CoreFs, MAGIC, MemFs } from "./fs.ts";
+import { CoreFs, type Filesystem, MAGIC, MemFs } from "./fs.ts";
 import { Kernel, type Mount, type MountNamespace, type Path, type Task } from "./mount.ts";
 
 /** Namespace inode numbers of the initial namespaces (`PROC_*_INIT_INO`). */
@@ -65,7 +65,7 @@ export class System {
   /** RAM in pages (tmpfs defaults and `size=N%`). */
   readonly ramPages: number;
   /** Block devices by name (`/dev/sda1`): their filesystems. */
-  readonly devices: Map<string, MemFs> = new Map();
+  readonly devices: Map<string, Filesystem> = new Map();
   readonly #nsfs: NsFs;
   #nsfsMount: Mount | undefined;
 
@@ -97,11 +97,19 @@ export class System {
     for (const t of ["ext4", "ext2", "vfat", "xfs", "btrfs", "squashfs", "iso9660"]) {
       k.types.set(t, (source) => {
         const fs = source === undefined ? undefined : this.devices.get(source);
-        if (fs === undefined || fs.fstype !== t) {
+        if (fs === undefined) {
           throw new FsError("ENOENT", {
             syscall: "mount",
             path: source ?? "",
             reason: `no ${t} device`,
+          });
+        }
+        // the filesystem driver does not recognise another type's superblock
+        if (fs.fstype !== t) {
+          throw new FsError("EINVAL", {
+            syscall: "mount",
+            path: source!,
+            reason: `${source} holds ${fs.fstype}, not ${t}`,
           });
         }
         return fs;
@@ -114,6 +122,13 @@ export class System {
     const fs = this.kernel.register(
       new MemFs(fstype, { magic: (MAGIC as Record<string, number>)[fstype] ?? 0 }),
     );
+    this.devices.set(name, fs);
+    return fs;
+  }
+
+  /** Adds a block device holding `fs` (a real root made from an image or a directory). */
+  setDevice<F extends Filesystem>(name: string, fs: F): F {
+    this.kernel.register(fs);
     this.devices.set(name, fs);
     return fs;
   }
