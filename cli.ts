@@ -12,9 +12,19 @@
 
 import { parseArgs } from "node:util";
 import {
+  boot,
+  compareDesigns,
+  containerLeak,
   CpioError,
+  type Design,
+  DESIGNS,
   escapeBytes,
+  formatBoot,
+  formatCompare,
+  formatLeak,
   FsError,
+  handoff,
+  type HandoffTool,
   type ListEntry,
   listSource,
   manifest,
@@ -22,6 +32,8 @@ import {
   populateRootfs,
   type ProfileName,
   PROFILES,
+  type RootDevice,
+  rootDeviceFrom,
   runOps,
   sampleImage,
   type Superblock,
@@ -90,6 +102,27 @@ Commands:
       --profile P       linux-6.18 (sandbox default), linux-6.1 (rootfs default)
       --initrd IMAGE    unpacked into rootfs first (repeatable)
       --cmdline WORDS   kernel command line (rootfs tmpfs or ramfs)
+      --design D        how the root was built (with --root rootfs): legacy,
+                        user-root, user-root-v6, user-root-v7, nullfs
+  boot [IMAGE...]       boot as the kernel would, from the images to PID 1: the
+                        kernel's log, init with its argv and envp, mountinfo;
+                        no IMAGE: the built-in sample; exit 4 on a kernel panic
+      --design D        legacy (default; nullfs on linux-7.0), user-root,
+                        user-root-v6, user-root-v7, nullfs
+      --profile P --cmdline WORDS --boot-time N
+      --builtin CPIO    the built-in initramfs (default: the profile's list)
+      --root-device PATH  a cpio image or a directory: the device root= names
+                        (mounted by prepare_namespace when there is no init)
+      --root-type T     its filesystem type (default ext4)
+      --handoff TOOL    then switch to the root on /sysroot as TOOL does:
+                        util-linux, busybox, systemd, runc, runc-no-pivot
+      --compare         every design side by side: mountinfo, pivot_root,
+                        each tool's hand-off, what the old root still holds
+      --json
+  scenario container-leak  a host on design D starts containers, unmounts a
+                        USB stick and removes a dead container's netns: which
+                        namespaces still pin what
+      --design D --profile P --containers N --json
   IMAGE and SCRIPT may be - for standard input.
 `;
 
@@ -124,6 +157,10 @@ export async function main(args: string[], io: CliIo = denoIo()): Promise<number
         return await cmdManifest(rest, io);
       case "ops":
         return await cmdOps(rest, io);
+      case "boot":
+        return await cmdBoot(rest, io);
+      case "scenario":
+        return await cmdScenario(rest, io);
       case undefined:
       case "help":
       case "-h":
@@ -504,6 +541,7 @@ async function cmdOps(args: string[], io: CliIo): Promise<number> {
       profile: { type: "string" },
       initrd: { type: "string", multiple: true },
       cmdline: { type: "string" },
+      design: { type: "string" },
     },
   });
   if (positionals.length !== 1) {
@@ -514,13 +552,18 @@ async function cmdOps(args: string[], io: CliIo): Promise<number> {
   if (root !== "sandbox" && root !== "rootfs") {
     throw new RangeError(`Unknown root "${root}": expected sandbox or rootfs`);
   }
-  if (root === "sandbox" && values.initrd !== undefined) {
-    throw new RangeError("--initrd goes with --root rootfs");
+  if (root === "sandbox" && (values.initrd !== undefined || values.design !== undefined)) {
+    throw new RangeError("--initrd and --design go with --root rootfs");
   }
+  const design = values.design === undefined ? undefined : designOf(values.design);
   const script = await readAll(sourceOf(positionals[0]!, io));
   const out = await runOps(script, {
     root,
-    profile: profileOf(values.profile, root === "sandbox" ? "linux-6.18" : "linux-6.1"),
+    ...(design !== undefined ? { design } : {}),
+    profile: profileOf(
+      values.profile,
+      root === "sandbox" ? "linux-6.18" : design === "nullfs" ? "linux-7.0" : "linux-6.1",
+    ),
     initrd: (values.initrd ?? []).map((a) => sourceOf(a, io)),
     cmdline: values.cmdline ?? "",
   });
@@ -528,6 +571,181 @@ async function cmdOps(args: string[], io: CliIo): Promise<number> {
   const bytes = Uint8Array.from(out.lines.join("\n") + "\n", (c) => c.charCodeAt(0));
   io.stdout(new TextDecoder().decode(bytes));
   return out.mismatches > 0 ? 3 : 0;
+}
+
+function designOf(v: string): Design {
+  if (!(DESIGNS as readonly string[]).includes(v)) {
+    throw new RangeError(`Unknown design "${v}": expected one of ${DESIGNS.join(", ")}`);
+  }
+  return v as Design;
+}
+
+const TOOL_NAMES: readonly HandoffTool[] = [
+  "util-linux",
+  "busybox",
+  "systemd",
+  "runc",
+  "runc-no-pivot",
+];
+
+async function cmdBoot(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      design: { type: "string" },
+      profile: { type: "string" },
+      cmdline: { type: "string" },
+      "boot-time": { type: "string" },
+      builtin: { type: "string" },
+      "root-device": { type: "string" },
+      "root-type": { type: "string" },
+      handoff: { type: "string" },
+      compare: { type: "boolean" },
+      json: { type: "boolean" },
+    },
+  });
+  const design = values.design === undefined ? undefined : designOf(values.design);
+  const images = positionals.length === 0
+    ? [sampleImage()]
+    : positionals.map((a) => sourceOf(a, io));
+  const bootTime = num(values["boot-time"], "--boot-time") ?? 0;
+  const builtin = values.builtin === undefined ? undefined : await Deno.readFile(values.builtin);
+  const cmdline = values.cmdline ?? "";
+  if (values.compare) {
+    const cols = await compareDesigns({
+      initrd: images,
+      cmdline,
+      bootTime,
+      ...(values.profile !== undefined ? { profile: profileOf(values.profile) } : {}),
+      ...(builtin !== undefined ? { builtin } : {}),
+    });
+    if (values.json) {
+      io.stdout(
+        JSON.stringify(
+          cols.map((c) => ({
+            design: c.design,
+            profile: c.boot.profile.name,
+            init: c.boot.init,
+            panic: c.boot.panic,
+            mountinfo: c.boot.mountinfo,
+            hidden: c.hidden,
+            pivotRoot: c.pivotRoot,
+            detachRoot: c.detachRoot,
+            handoffs: c.handoffs,
+          })),
+          null,
+          2,
+        ) + "\n",
+      );
+    } else io.stdout(formatCompare(cols));
+    return 0;
+  }
+  let rootDevice: RootDevice | undefined;
+  const devPath = values["root-device"];
+  if (devPath !== undefined) {
+    const root = /(?:^|\s)root=(\S+)/.exec(cmdline)?.[1] ?? "/dev/sda1";
+    const st = await Deno.stat(devPath);
+    rootDevice = await rootDeviceFrom(
+      root,
+      st.isDirectory ? { directory: devPath } : { image: devPath },
+      values["root-type"] ?? "ext4",
+    );
+  }
+  const r = await boot({
+    ...(design !== undefined ? { design } : {}),
+    ...(values.profile !== undefined
+      ? { profile: profileOf(values.profile, design === "nullfs" ? "linux-7.0" : "linux-6.1") }
+      : {}),
+    cmdline,
+    initrd: images,
+    bootTime,
+    ...(builtin !== undefined ? { builtin } : {}),
+    ...(rootDevice !== undefined ? { rootDevice } : {}),
+  });
+  let handed = undefined;
+  if (values.handoff !== undefined && r.panic === null) {
+    const tool = values.handoff as HandoffTool;
+    if (!TOOL_NAMES.includes(tool)) {
+      throw new RangeError(`Unknown tool "${tool}": expected one of ${TOOL_NAMES.join(", ")}`);
+    }
+    // the initramfs's init mounts the real root on /sysroot first
+    const t = r.task;
+    t.mkdir("/sysroot");
+    if (rootDevice !== undefined) {
+      r.system.setDevice("/dev/sysroot", rootDevice.fs);
+      t.mount("/dev/sysroot", "/sysroot", rootDevice.fs.fstype, 0);
+    } else {
+      t.mount("sysroot", "/sysroot", "tmpfs", 0, "size=16m,mode=0755");
+      t.mkdir("/sysroot/sbin");
+      t.touch("/sysroot/sbin/init", 0o755);
+    }
+    handed = handoff(t, tool, "/sysroot");
+  }
+  if (values.json) {
+    io.stdout(
+      JSON.stringify(
+        {
+          design: r.design,
+          profile: r.profile.name,
+          params: { ...r.params, messages: undefined },
+          messages: r.messages,
+          init: r.init,
+          panic: r.panic,
+          console: r.console,
+          mountinfo: r.mountinfo,
+          ...(handed !== undefined ? { handoff: handed } : {}),
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+  } else {
+    io.stdout(formatBoot(r));
+    if (handed !== undefined) {
+      io.stdout(`hand-off: ${handed.tool}${handed.ok ? "" : ` failed: ${handed.error}`}\n`);
+      for (const st of handed.steps) {
+        io.stdout(`  ${st.call} = ${st.result}${st.note ? `  (${st.note})` : ""}\n`);
+      }
+      const o = handed.oldRoot;
+      io.stdout(
+        `old root: ${o.fstype}, ${o.attached ? "still mounted" : "detached"}, ${
+          o.visible ? "visible" : "not visible"
+        }, ${o.bytes} bytes and ${o.inodes} inodes held\nmountinfo after:\n`,
+      );
+      for (const l of handed.mountinfo) io.stdout(`  ${l}\n`);
+    }
+  }
+  return r.panic !== null ? 4 : 0;
+}
+
+async function cmdScenario(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      design: { type: "string" },
+      profile: { type: "string" },
+      containers: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  if (positionals.length !== 1 || positionals[0] !== "container-leak") {
+    io.stderr("ramroot scenario: expected container-leak\n");
+    return 2;
+  }
+  const design = designOf(values.design ?? "legacy");
+  const n = num(values.containers, "--containers");
+  if (n !== undefined && (n < 1 || n > 64)) {
+    throw new RangeError(`--containers ${n}: expected 1 to 64`);
+  }
+  const r = await containerLeak({
+    design,
+    ...(values.profile !== undefined ? { profile: profileOf(values.profile) } : {}),
+    ...(n !== undefined ? { containers: n } : {}),
+  });
+  io.stdout(values.json ? JSON.stringify(r, null, 2) + "\n" : formatLeak(r));
+  return 0;
 }
 
 if (import.meta.main) {

@@ -130,3 +130,40 @@ export {
   type ScriptOp,
   tokenize,
 } from "./src/ops.ts";
+export {
+  boot,
+  type BootOptions,
+  type BootResult,
+  type Design,
+  DESIGNS,
+  type InitExec,
+  type RootDevice,
+  rootDeviceFrom,
+} from "./src/boot/boot.ts";
+export { type BootParams, MAX_INIT_ARGS, parseCmdline } from "./src/boot/cmdline.ts";
+export {
+  handoff,
+  type HandoffOptions,
+  type HandoffResult,
+  type HandoffStep,
+  type HandoffTool,
+  type OldRoot,
+} from "./src/boot/handoff.ts";
+export {
+  containerLeak,
+  type ContainerLeakOptions,
+  type ContainerLeakResult,
+  type Leak,
+  type PinnedSuperblock,
+} from "./src/boot/scenario.ts";
+export {
+  compareDesigns,
+  type CompareOptions,
+  type DesignComparison,
+  formatBoot,
+  formatCompare,
+  formatLeak,
+  handoffSummary,
+  hiddenMounts,
+  TOOLS,
+} from "./src/boot/report.ts";
