@@ -71,7 +71,7 @@ export interface KernelProfile {
   readonly tmpfsInode64: boolean;
   /** The namespace root is nullfs with rootfs mounted on it (Linux 7.0+). */
   readonly nullfsRoot: boolean;
-  /** `initramfs_options=` sets the rootfs mount options (v6.17+); older kernels pass it to init. */
+  /** `initramfs_options=` sets the rootfs mount options (v6.17, and 6.1.y, 6.12.y); older kernels pass it to init. */
   readonly initramfsOptions: boolean;
   /** A failed access check of an explicit `rdinit=` is logged (`check access for rdinit=...`). */
   readonly rdinitAccessMessage: boolean;
@@ -79,6 +79,19 @@ export interface KernelProfile {
   readonly consoleWarning: string;
   /** CONFIG_DEVTMPFS_MOUNT: `prepare_namespace` mounts devtmpfs on the new root's `dev`. */
   readonly devtmpfsMount: boolean;
+  /**
+   * Block filesystem types built into the kernel, in registration order: what
+   * `prepare_namespace` tries without `rootfstype=` (modules cannot load then).
+   */
+  readonly blockFilesystems: readonly string[];
+  /**
+   * `mount_root` before the 6.6 rework (`"6.1"`: the device name without
+   * `/dev/`, panic `...on unknown-block(M,m)`) or after it (`"6.6"`: the
+   * name as given, panic `...on "NAME" or unknown-block(M,m)`).
+   */
+  readonly mountRootStyle: "6.1" | "6.6";
+  /** `retain_initrd` exposes the image as `/sys/firmware/initrd` (0440; v6.9+). */
+  readonly retainedInitrdSysfs: boolean;
 }
 
 /** The kernel's usr/default_cpio_list. */
@@ -117,11 +130,18 @@ const LINUX_6_1: KernelProfile = {
   mounts: { order: "6.x", rootfsLocked: true, initNetNsInode: 0xf0000000 },
   tmpfsInode64: true,
   nullfsRoot: false,
-  initramfsOptions: false,
-  rdinitAccessMessage: true,
+  // backported to 6.1.y: initramfs_options=size=10m gives rootfs size=10240k (observed)
+  initramfsOptions: true,
+  // rdinit=/nonexistent: prepare_namespace runs without a word about it (observed)
+  rdinitAccessMessage: false,
   consoleWarning: "Warning: unable to open an initial console.",
   // Debian: CONFIG_DEVTMPFS=y, CONFIG_DEVTMPFS_MOUNT is not set
   devtmpfsMount: false,
+  // every block filesystem is a module: "No filesystem could mount root, tried: " (observed)
+  blockFilesystems: [],
+  mountRootStyle: "6.1",
+  // retain_initrd keeps the image but shows it nowhere (observed)
+  retainedInitrdSysfs: false,
 };
 
 /**
@@ -139,6 +159,10 @@ const LINUX_6_12: KernelProfile = {
   ramPagesAfterBoot: 247696,
   // Debian amd64 6.12 builds every BCJ filter lib/xz has on x86
   xzBcjFilters: ["x86", "arm64", "riscv"],
+  // CONFIG_FUSE_FS=y registers fuseblk; no device: "error -19" (observed)
+  blockFilesystems: ["fuseblk"],
+  mountRootStyle: "6.6",
+  retainedInitrdSysfs: true,
 };
 
 /**
@@ -172,6 +196,11 @@ const LINUX_7_0: KernelProfile = {
   mounts: { order: "newest", rootfsLocked: false, initNetNsInode: 0xeffffff9 },
   nullfsRoot: true,
   initramfsOptions: true,
+  rdinitAccessMessage: true,
+  // a kernel with its disk filesystems built in (no distribution's config)
+  blockFilesystems: ["ext4", "ext3", "ext2", "vfat", "iso9660", "squashfs", "xfs", "btrfs"],
+  mountRootStyle: "6.6",
+  retainedInitrdSysfs: true,
 };
 
 /** The built-in profiles by name. */

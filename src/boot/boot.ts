@@ -118,6 +118,11 @@ export interface BootResult {
   userRoot: CoreFs | null;
   /** The real root mounted by `prepare_namespace`, when it ran and succeeded. */
   realRoot: Filesystem | null;
+  /**
+   * Calls whose failure the design's code ignores, with the errno they got:
+   * e.g. `umount("/..", 0) = -22` in the user-root failure branch.
+   */
+  ignored: string[];
   /** Unpack results: the built-in archive, the external image, the error it stopped with. */
   unpack: { builtin: UnpackResult | null; initrd: UnpackResult | null; error: CpioError | null };
 }
@@ -276,6 +281,7 @@ class Boot {
       rootfs: this.rootfs,
       userRoot: this.userRoot,
       realRoot: this.realRoot,
+      ignored: this.failed,
       unpack: { builtin: this.builtin, initrd: this.initrd, error: this.error },
     };
   }
@@ -351,6 +357,7 @@ class Boot {
     }
     const size = r.result.inputBytes;
     if (this.params.retainInitrd) {
+      if (!profile.retainedInitrdSysfs) return;
       // /sys/firmware/initrd keeps the image for user space
       const fw = this.system.kernel.types.get("sysfs")!(undefined, undefined) as MemFs;
       const dir = fw.lookup(fw.root, new TextEncoder().encode("firmware")) ||
@@ -462,7 +469,7 @@ class Boot {
       this.console = true;
     } catch (e) {
       if (!(e instanceof FsError)) throw e;
-      this.log(4, this.profile.consoleWarning);
+      this.log(3, this.profile.consoleWarning);
     }
   }
 
@@ -501,44 +508,62 @@ class Boot {
     const created = this.try(() => t.touch("/dev/root", 0o600));
     if (created !== 0) this.log(0, `Failed to create /dev/root: ${created}`);
     const block = `unknown-block(${devNo[0]},${devNo[1]})`;
-    const shown = p.root === "" ? "(null)" : name;
+    const style = this.profile.mountRootStyle;
+    const pretty = style === "6.1" ? (p.root === "" ? "(null)" : name) : p.root;
     const dev = this.options.rootDevice;
-    const cannotOpen = (err: number): never => {
-      this.log(4, `VFS: Cannot open root device "${shown}" or ${block}: error ${err}`);
-      this.log(
-        4,
-        'Please append a correct "root=" boot option; here are the available partitions:',
-      );
-      throw new Panic(`VFS: Unable to mount root fs on ${block}`);
-    };
-    if (created !== 0) cannotOpen(-2);
-    if ((devNo[0] === 0 && devNo[1] === 0) || dev === undefined) return cannotOpen(-6);
-    if (dev.fs.dev === "0:0") dev.fs.dev = `${devNo[0]}:${devNo[1]}`;
-    this.system.setDevice("/dev/root", dev.fs);
+    const present = dev !== undefined && !(devNo[0] === 0 && devNo[1] === 0);
+    if (present) {
+      if (dev.fs.dev === "0:0") dev.fs.dev = `${devNo[0]}:${devNo[1]}`;
+      this.system.setDevice("/dev/root", dev.fs);
+    }
+    const builtin = this.profile.blockFilesystems;
     const types = p.rootfstype !== undefined
       ? p.rootfstype.split(",").filter((s) => s !== "")
-      : BLOCK_TYPES;
-    const flags = (p.readonly ? MS.RDONLY : 0) | MS.SILENT;
+      : [...builtin];
+    let flags = (p.readonly ? MS.RDONLY : 0) | MS.SILENT;
     let mounted = false;
-    for (const type of types) {
-      const r = this.try(() => t.mount("/dev/root", "/root", type, flags, p.rootflags));
-      if (r === 0) {
-        mounted = true;
-        break;
+    for (let pass = 0; pass < 2 && !mounted; pass++) {
+      for (const type of types) {
+        // a type that is not built in cannot load (no modules yet); no
+        // device, or no /dev/root node, cannot be opened
+        const r = !builtin.includes(type) || !present
+          ? -19
+          : created !== 0
+          ? -2
+          : this.try(() => t.mount("/dev/root", "/root", type, flags, p.rootflags));
+        if (r === 0) {
+          mounted = true;
+          break;
+        }
+        // a wrong type answers EINVAL (or EACCES): the next one is tried
+        if (r === -22 || r === -13) continue;
+        this.log(4, `VFS: Cannot open root device "${pretty}" or ${block}: error ${r}`);
+        this.log(
+          4,
+          'Please append a correct "root=" boot option; here are the available partitions:',
+        );
+        throw new Panic(`VFS: Unable to mount root fs on ${block}`);
       }
-      // a wrong type answers EINVAL (or EACCES): the next one is tried
-      if (r !== -22 && r !== -13) cannotOpen(r);
+      // everything failed read-write: once more read-only
+      if (flags & MS.RDONLY) break;
+      flags |= MS.RDONLY;
     }
     if (!mounted) {
       this.log(4, "List of all partitions:");
-      this.log(4, `No filesystem could mount root, tried:  ${types.join("  ")}`);
-      throw new Panic(`VFS: Unable to mount root fs on ${block}`);
+      this.log(4, `No filesystem could mount root, tried: ${types.map((x) => ` ${x}`).join("")}`);
+      this.log(4, ""); // the list ends with a printk("\n") of its own
+      throw new Panic(
+        style === "6.1"
+          ? `VFS: Unable to mount root fs on ${block}`
+          : `VFS: Unable to mount root fs on "${pretty}" or ${block}`,
+      );
     }
     t.chdir("/root");
-    this.realRoot = dev.fs;
+    const fs = dev!.fs;
+    this.realRoot = fs;
     this.log(
       6,
-      `VFS: Mounted root (${dev.fs.fstype} filesystem)${p.readonly ? " readonly" : ""} on device ${
+      `VFS: Mounted root (${fs.fstype} filesystem)${p.readonly ? " readonly" : ""} on device ${
         devNo[0]
       }:${devNo[1]}.`,
     );
@@ -580,7 +605,12 @@ class Boot {
     const p = this.params;
     const envp = p.envp;
     const attempt = (path: string): number => {
+      // init/main.c is built with DEBUG: the argument lists go to the log
       this.log(6, `Run ${path} as init process`);
+      this.log(7, "  with arguments:");
+      for (const a of [path, ...p.argv.slice(1)]) this.log(7, `    ${a}`);
+      this.log(7, "  with environment:");
+      for (const e of envp) this.log(7, `    ${e}`);
       return this.options.probe && path === ramdisk ? 0 : this.execCheck(path);
     };
     if (ramdisk !== null) {
@@ -641,9 +671,6 @@ class Boot {
     return -8;
   }
 }
-
-/** The block filesystem types `prepare_namespace` tries without `rootfstype=`. */
-const BLOCK_TYPES = ["ext3", "ext2", "ext4", "vfat", "iso9660", "xfs", "btrfs", "squashfs"];
 
 function ramfsMode(data: string | undefined): { mode?: number } {
   for (const w of (data ?? "").split(",")) {
