@@ -28,6 +28,7 @@ import {
   type ListEntry,
   listSource,
   manifest,
+  mountRealRoot,
   packList,
   populateRootfs,
   type ProfileName,
@@ -663,24 +664,17 @@ async function cmdBoot(args: string[], io: CliIo): Promise<number> {
     ...(builtin !== undefined ? { builtin } : {}),
     ...(rootDevice !== undefined ? { rootDevice } : {}),
   });
+  // the boot as it ended, before any hand-off changes the tree
+  const bootText = formatBoot(r);
   let handed = undefined;
   if (values.handoff !== undefined && r.panic === null) {
     const tool = values.handoff as HandoffTool;
     if (!TOOL_NAMES.includes(tool)) {
       throw new RangeError(`Unknown tool "${tool}": expected one of ${TOOL_NAMES.join(", ")}`);
     }
-    // the initramfs's init mounts the real root on /sysroot first
-    const t = r.task;
-    t.mkdir("/sysroot");
-    if (rootDevice !== undefined) {
-      r.system.setDevice("/dev/sysroot", rootDevice.fs);
-      t.mount("/dev/sysroot", "/sysroot", rootDevice.fs.fstype, 0);
-    } else {
-      t.mount("sysroot", "/sysroot", "tmpfs", 0, "size=16m,mode=0755");
-      t.mkdir("/sysroot/sbin");
-      t.touch("/sysroot/sbin/init", 0o755);
-    }
-    handed = handoff(t, tool, "/sysroot");
+    // the initramfs's init mounts the API filesystems and the real root first
+    mountRealRoot(r, rootDevice);
+    handed = handoff(r.task, tool, "/sysroot");
   }
   if (values.json) {
     io.stdout(
@@ -701,7 +695,7 @@ async function cmdBoot(args: string[], io: CliIo): Promise<number> {
       ) + "\n",
     );
   } else {
-    io.stdout(formatBoot(r));
+    io.stdout(bootText);
     if (handed !== undefined) {
       io.stdout(`hand-off: ${handed.tool}${handed.ok ? "" : ` failed: ${handed.error}`}\n`);
       for (const st of handed.steps) {

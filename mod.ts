@@ -165,5 +165,6 @@ export {
   formatLeak,
   handoffSummary,
   hiddenMounts,
+  mountRealRoot,
   TOOLS,
 } from "./src/boot/report.ts";

@@ -5,7 +5,14 @@ import type { KernelProfile, ProfileName } from "../profile.ts";
 import type { UnpackSource } from "../unpack.ts";
 import { CoreFs, MemFs } from "../vfs/fs.ts";
 import { MNT } from "../vfs/mount.ts";
-import { boot, type BootOptions, type BootResult, type Design, DESIGNS } from "./boot.ts";
+import {
+  boot,
+  type BootOptions,
+  type BootResult,
+  type Design,
+  DESIGNS,
+  type RootDevice,
+} from "./boot.ts";
 import { handoff, type HandoffResult, type HandoffTool } from "./handoff.ts";
 import type { ContainerLeakResult } from "./scenario.ts";
 
@@ -47,13 +54,37 @@ export function formatBoot(r: BootResult): string {
 
 /** Mounts of PID 1's namespace that its mountinfo does not show. */
 export function hiddenMounts(r: BootResult): string[] {
+  const shown = new Set(r.mountinfo.map((l) => Number(l.split(" ")[0])));
   const out: string[] = [];
   for (const m of r.task.ns.mounts) {
-    if (r.task.pathOf({ mnt: m, dentry: m.root }) !== undefined) continue;
+    if (shown.has(m.id)) continue;
     const parent = m.parent === null ? "none" : String(m.parent.id);
     out.push(`${m.id} on ${parent}: ${m.fs.fstype} ${m.source}, ${heldBytes(m.fs)} bytes held`);
   }
   return out;
+}
+
+/**
+ * What an initramfs's init does before it hands over: devtmpfs, proc, sysfs
+ * and a tmpfs on /run, then the real root on /sysroot (the device's
+ * filesystem, or a small tmpfs with /sbin/init).
+ * @throws {FsError} when one of the mounts fails
+ */
+export function mountRealRoot(r: BootResult, device?: RootDevice): void {
+  const t = r.task;
+  for (const [dir, type] of API_MOUNTS) {
+    if (attempt(() => t.lstat(dir)) !== "OK") t.mkdir(dir, 0o755);
+    t.mount(type, dir, type, 0, type === "tmpfs" ? "mode=0755" : undefined);
+  }
+  t.mkdir("/sysroot");
+  if (device !== undefined) {
+    r.system.setDevice(device.name, device.fs);
+    t.mount(device.name, "/sysroot", device.fs.fstype, 0);
+    return;
+  }
+  t.mount("sysroot", "/sysroot", "tmpfs", 0, "size=16m,mode=0755");
+  for (const d of ["sbin", "dev", "proc", "sys", "run"]) t.mkdir(`/sysroot/${d}`);
+  t.touch("/sysroot/sbin/init", 0o755);
 }
 
 /** Bytes of file data a filesystem holds (used pages for tmpfs and ramfs). */
@@ -147,20 +178,7 @@ export async function compareDesigns(options: CompareOptions = {}): Promise<Desi
     for (const tool of TOOLS) {
       const p = await boot(opts);
       const t = p.task;
-      // what an initramfs init does first: the API filesystems, then the
-      // real root on /sysroot
-      const setup = attempt(() => {
-        for (const [dir, type] of API_MOUNTS) {
-          if (attempt(() => t.lstat(dir)) !== "OK") t.mkdir(dir, 0o755);
-          t.mount(type, dir, type, 0, type === "tmpfs" ? "mode=0755" : undefined);
-        }
-        t.mkdir("/sysroot");
-        t.mount("sysroot", "/sysroot", "tmpfs", 0, "size=16m,mode=0755");
-        for (const d of ["sbin", "dev", "proc", "sys", "run"].map((x) => `/sysroot/${x}`)) {
-          t.mkdir(d);
-        }
-        t.touch("/sysroot/sbin/init", 0o755);
-      });
+      const setup = attempt(() => mountRealRoot(p));
       c.handoffs[tool] = setup !== "OK"
         ? `(setup failed: ${setup})`
         : handoff(t, tool, "/sysroot", { init: "/sbin/init" });
@@ -191,38 +209,65 @@ async function bytesOf(src: UnpackSource): Promise<Uint8Array> {
 export function handoffSummary(h: HandoffResult | string): string {
   if (typeof h === "string") return h;
   const pivot = h.steps.find((s) => s.call.startsWith("pivot_root"));
+  if (!h.ok) {
+    const failed = [...h.steps].reverse().find((s) => s.result !== "OK");
+    return `fails${failed ? ` (${failed.call.replace(/\(.*$/, "")} ${failed.result})` : ""}`;
+  }
   const how = pivot === undefined
-    ? "MS_MOVE + chroot"
+    ? "MS_MOVE"
     : pivot.result === "OK"
     ? "pivot_root"
-    : `pivot_root ${pivot.result}, MS_MOVE`;
-  if (!h.ok) return `fails: ${h.error?.split("\n")[0]}`;
+    : `MS_MOVE (pivot_root ${pivot.result})`;
+  const kib = `${Math.ceil(h.oldRoot.bytes / 1024)} KiB`;
   const left = h.oldRoot.attached
-    ? `old root kept${h.oldRoot.visible ? "" : " (hidden)"}, ${h.oldRoot.bytes} B`
-    : `old root ${h.oldRoot.bytes === 0 ? "freed" : `detached, ${h.oldRoot.bytes} B`}`;
+    ? `old root kept${h.oldRoot.visible ? "" : ", hidden"}: ${kib}`
+    : h.oldRoot.bytes === 0
+    ? "old root freed"
+    : `old root detached: ${kib}`;
   return `${how}; ${left}`;
 }
 
-/** The side-by-side text of {@linkcode compareDesigns}. */
-export function formatCompare(cols: DesignComparison[]): string {
-  const rows: [string, ...string[]][] = [];
-  const row = (label: string, f: (c: DesignComparison) => string) =>
-    rows.push([label, ...cols.map(f)]);
-  row("design", (c) => c.design);
-  row("profile", (c) => c.boot.profile.name);
-  row("init", (c) => c.boot.init?.path ?? `panic`);
-  row("root of PID 1", (c) => {
-    const root = c.boot.task.fs.root.mnt;
-    return `${root.fs.fstype} (mount ${root.id})`;
-  });
-  row("root has a parent", (c) => (c.boot.task.fs.root.mnt.parent === null ? "no" : "yes"));
-  row("hidden mounts", (c) => String(c.hidden.length));
-  row('pivot_root(".", ".")', (c) => c.pivotRoot);
-  row('umount2("/", MNT_DETACH)', (c) => c.detachRoot);
-  for (const t of TOOLS) row(t, (c) => handoffSummary(c.handoffs[t]!));
+function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((x, i) => x.padEnd(widths[i]!)).join("  ").trimEnd());
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  return lines;
+}
+
+/** The side-by-side text of {@linkcode compareDesigns}: one row per design. */
+export function formatCompare(cols: DesignComparison[]): string {
+  const lines = table([
+    [
+      "design",
+      "profile",
+      "init",
+      "PID 1's root",
+      "parent",
+      "hidden",
+      "pivot_root(.,.)",
+      "umount2(/,DETACH)",
+    ],
+    ...cols.map((c) => {
+      const root = c.boot.task.fs.root.mnt;
+      return [
+        c.design,
+        c.boot.profile.name,
+        c.boot.init?.path ?? "panic",
+        `${root.fs.fstype} (mount ${root.id})`,
+        root.parent === null ? "none" : `mount ${root.parent.id}`,
+        String(c.hidden.length),
+        c.pivotRoot,
+        c.detachRoot,
+      ];
+    }),
+  ]);
+  lines.push("", "hand-off to a root on /sysroot, and what the old root still holds:", "");
+  lines.push(
+    ...table([
+      ["design", ...TOOLS],
+      ...cols.map((c) => [c.design, ...TOOLS.map((t) => handoffSummary(c.handoffs[t]!))]),
+    ]),
+  );
   for (const c of cols) {
     lines.push("", `mountinfo of PID 1 (${c.design}):`);
     for (const l of c.boot.mountinfo) lines.push(`  ${l}`);
