@@ -47,3 +47,39 @@ Deno.test("README: starts with the two commands a newcomer runs", () => {
   assert.match(ci, /npx -y deno@2\.9\.6/);
   assert.match(ci, /task test/);
 });
+
+async function run(args: string[]): Promise<string> {
+  let out = "";
+  const code = await main(args, {
+    stdout: (t) => out += t,
+    stderr: (t) => out += t,
+    stdin: () => new Blob([]).stream(),
+  });
+  assert.equal(code, 0, `${args.join(" ")}: ${out}`);
+  return out;
+}
+
+Deno.test("README: shown outputs of `$ deno run -A cli.ts ...` are what the commands print", async () => {
+  let checked = 0;
+  // the boot model's blocks; the others quote runs on local real images
+  const re = /```text\n\$ deno run -A cli\.ts ((?:boot|scenario) .*)\n([\s\S]*?)```/g;
+  for (const block of README.matchAll(re)) {
+    const shown = block[2]!;
+    // blocks with "..." show excerpts of several runs
+    if (shown.split("\n").some((l) => l === "...")) continue;
+    assert.equal(await run(block[1]!.split(/\s+/)), shown, block[1]);
+    checked++;
+  }
+  assert.ok(checked >= 2, `checked ${checked}`);
+});
+
+Deno.test("README: the mountinfo before and after a hand-off is what boot prints", async () => {
+  const blocks = [...README.matchAll(/```text\n((?:\d+ \d+ \S+ .*\n)+)```/g)].map((m) => m[1]!);
+  const legacy = await run(["boot", "--handoff", "util-linux"]);
+  const nullfs = await run(["boot", "--design", "nullfs", "--handoff", "systemd"]);
+  const indented = (s: string) => s.split("\n").filter((l) => l).map((l) => `  ${l}`).join("\n");
+  const [before, afterLegacy, afterNullfs] = blocks;
+  assert.ok(legacy.includes(`mountinfo of PID 1:\n${indented(before!)}\n`));
+  assert.ok(legacy.includes(`mountinfo after:\n${indented(afterLegacy!)}\n`));
+  assert.ok(nullfs.includes(`mountinfo after:\n${indented(afterNullfs!)}\n`));
+});
