@@ -280,6 +280,14 @@ export function parseCmdline(cmdline: string, profile: KernelProfile): BootParam
       p.argv.push(line);
     }
   }
+  // the unknown words are reported before the words after "--" are added
+  if (p.panic === undefined && (p.argv.length > 1 || p.envp.length > 2)) {
+    const unknown = [...p.argv.slice(1), ...p.envp.slice(2)].join(" ");
+    p.messages.push({
+      level: 5,
+      text: `Unknown kernel command line parameters "${unknown}", will be passed to user space.`,
+    });
+  }
   // after "--": every word is an argument of init, `=` or not
   for (const w of after ?? []) {
     const line = w.val === undefined ? w.param : `${w.param}=${w.val}`;
@@ -288,13 +296,6 @@ export function parseCmdline(cmdline: string, profile: KernelProfile): BootParam
       continue;
     }
     p.argv.push(line);
-  }
-  if (p.panic === undefined && (p.argv.length > 1 || p.envp.length > 2)) {
-    const unknown = [...p.argv.slice(1), ...p.envp.slice(2)].join(" ");
-    p.messages.push({
-      level: 5,
-      text: `Unknown kernel command line parameters "${unknown}", will be passed to user space.`,
-    });
   }
   return p;
 }
