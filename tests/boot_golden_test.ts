@@ -101,7 +101,7 @@ async function compareReport(
     "#mountinfo\t".length,
   );
   // rootfs was sized early in that boot: its default nr_inodes is half the RAM then
-  const inodes = /nr_inodes=(\d+)/.exec(rootLine);
+  const inodes = /nr_inodes=(\d+)/.exec(rootLine); // absent when written as "*"
   const base = getProfile(profileName);
   const profile = inodes ? { ...base, totalRamPages: Number(inodes[1]) * 2 } : base;
   const r = await boot({
@@ -165,15 +165,21 @@ async function compareReport(
   }
 }
 
+/** record.sh writes numbers of six digits or more (they follow the RAM) as `*`. */
+function matches(got: string, want: string): boolean {
+  const re = want.split("*").map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\d{6,}k?");
+  return new RegExp(`^${re}$`).test(got);
+}
+
 function assertRootfs(r: BootResult, rootLine: string, lines: string[]): void {
-  assert.equal(r.mountinfo[0], rootLine);
+  assert.ok(matches(r.mountinfo[0]!, rootLine), `${r.mountinfo[0]} is not ${rootLine}`);
   const st = lines.find((l) => /^#op\t\d+\tstatfs \/\t/.test(l));
   if (st === undefined) return;
-  const want = /magic=(\S+) bsize=\d+ blocks=(\d+) bfree=\d+ files=(\d+)/.exec(st)!;
+  const want = /magic=(\S+) bsize=\d+ blocks=(\S+) bfree=\S+ files=(\S+)/.exec(st)!;
   const got = r.task.statfs("/");
   assert.equal(`0x${got.magic.toString(16)}`, want[1]);
-  assert.equal(got.blocks, Number(want[2]));
-  assert.equal(got.files, Number(want[3]));
+  assert.ok(matches(String(got.blocks), want[2]!), `blocks ${got.blocks}`);
+  assert.ok(matches(String(got.files), want[3]!), `files ${got.files}`);
 }
 
 async function comparePanic(
