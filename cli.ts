@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import {
   boot,
+  bytesOf,
   compareDesigns,
   containerLeak,
   CpioError,
@@ -191,11 +192,6 @@ export async function main(args: string[], io: CliIo = denoIo()): Promise<number
 
 function sourceOf(arg: string, io: CliIo): UnpackSource {
   return arg === "-" ? io.stdin() : arg;
-}
-
-async function readAll(src: UnpackSource): Promise<Uint8Array> {
-  if (typeof src === "string") return await Deno.readFile(src);
-  return new Uint8Array(await new Response(src as ReadableStream<Uint8Array>).arrayBuffer());
 }
 
 function profileOf(v: string | undefined, fallback: ProfileName = "linux-6.1"): ProfileName {
@@ -486,7 +482,7 @@ async function cmdPack(args: string[], io: CliIo): Promise<number> {
     throw new RangeError(`Invalid format "${format}": expected newc or crc`);
   }
   const listPath = positionals[0]!;
-  const text = listPath === "-" ? await readAll(io.stdin()) : await Deno.readFile(listPath);
+  const text = listPath === "-" ? await bytesOf(io.stdin()) : await Deno.readFile(listPath);
   const baseDir = listPath === "-" ? "." : listPath.replace(/[^/]*$/, "") || ".";
   const mtime = num(values.mtime, "mtime");
   const align = num(values.align, "align");
@@ -557,7 +553,7 @@ async function cmdOps(args: string[], io: CliIo): Promise<number> {
     throw new RangeError("--initrd and --design go with --root rootfs");
   }
   const design = values.design === undefined ? undefined : designOf(values.design);
-  const script = await readAll(sourceOf(positionals[0]!, io));
+  const script = await bytesOf(sourceOf(positionals[0]!, io));
   const out = await runOps(script, {
     root,
     ...(design !== undefined ? { design } : {}),

@@ -50,6 +50,7 @@ export {
   type WalkEntry,
 } from "./src/superblock.ts";
 export {
+  bytesOf,
   type KernelMessage,
   type Segment,
   unpack,
@@ -75,7 +76,7 @@ export { escapeBytes, manifest, type ManifestOptions } from "./src/manifest.ts";
 export * from "./src/writer.ts";
 export * from "./src/gen_list.ts";
 export { type ListEntry, listImage, listSource } from "./src/list.ts";
-export { sampleImage } from "./src/sample.ts";
+export { programStandIn, sampleImage } from "./src/sample.ts";
 export { detectCompression } from "./src/decompress.ts";
 export {
   type DecodeResult,

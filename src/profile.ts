@@ -197,6 +197,9 @@ const LINUX_7_0: KernelProfile = {
   nullfsRoot: true,
   initramfsOptions: true,
   rdinitAccessMessage: true,
+  // the newest console_on_rootfs() says what to check (spec boot.md §3 step 6)
+  consoleWarning:
+    "Warning: unable to open an initial console. You likely supplied your own internal initramfs, make sure /dev/console is there.",
   // a kernel with its disk filesystems built in (no distribution's config)
   blockFilesystems: ["ext4", "ext3", "ext2", "vfat", "iso9660", "squashfs", "xfs", "btrfs"],
   mountRootStyle: "6.6",

@@ -91,12 +91,7 @@ export async function populateRootfs(
   if (images.length === 0) {
     return { fs, messages, builtin: b.result, initrd: null, error: null };
   }
-  messages.push({
-    level: 6,
-    text: profile.blkDevRam === "n"
-      ? "Unpacking initramfs..."
-      : "Trying to unpack rootfs image as initramfs...",
-  });
+  messages.push(unpackStartMessage(profile));
   // one image goes as it is, so that a file stays a file (read as needed)
   const source = images.length === 1 ? images[0]! : concatSources(images);
   const r = await unpackOutcome(fs, source, {
@@ -105,19 +100,35 @@ export async function populateRootfs(
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   messages.push(...r.result.messages);
-  if (r.error) {
-    messages.push(
-      profile.blkDevRam === "y"
-        ? {
-          level: 6,
-          text: `rootfs image is not initramfs (${r.error.kernelMessage}); looks like an initrd`,
-        }
-        : { level: 0, text: `Initramfs unpacking failed: ${r.error.kernelMessage}` },
-    );
-  }
+  if (r.error) messages.push(unpackFailureMessage(profile, r.error));
   return { fs, messages, builtin: b.result, initrd: r.result, error: r.error };
 }
 
-async function* concatSources(images: UnpackSource[]): AsyncGenerator<Uint8Array> {
+/** What the kernel logs before it unpacks the boot loader's image. */
+export function unpackStartMessage(profile: KernelProfile): KernelMessage {
+  return {
+    level: 6,
+    text: profile.blkDevRam === "n"
+      ? "Unpacking initramfs..."
+      : "Trying to unpack rootfs image as initramfs...",
+  };
+}
+
+/**
+ * What the kernel logs when that image is not (all) an initramfs: with
+ * CONFIG_BLK_DEV_RAM=y it is taken for an old initrd (and kept as
+ * `/initrd.image`), else the unpack failed.
+ */
+export function unpackFailureMessage(profile: KernelProfile, error: CpioError): KernelMessage {
+  return profile.blkDevRam === "y"
+    ? {
+      level: 6,
+      text: `rootfs image is not initramfs (${error.kernelMessage}); looks like an initrd`,
+    }
+    : { level: 0, text: `Initramfs unpacking failed: ${error.kernelMessage}` };
+}
+
+/** The images one after another, as the boot loader hands them over. */
+export async function* concatSources(images: UnpackSource[]): AsyncGenerator<Uint8Array> {
   for (const img of images) yield* chunksOf(img);
 }

@@ -9,6 +9,18 @@ import { type CpioEntry, writeCpio } from "./writer.ts";
 const T = 1700000000;
 const enc = new TextEncoder();
 
+/**
+ * A stand-in for a program: a 64-bit ELF header with no program interpreter
+ * (what the boot model's exec accepts), then `text`.
+ */
+export function programStandIn(text = ""): Uint8Array {
+  const t = enc.encode(text);
+  const out = new Uint8Array(64 + t.length);
+  out.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+  out.set(t, 64);
+  return out;
+}
+
 /** Builds the sample image (a plain archive, then a gzip member; each archive with a trailer). */
 export function sampleImage(): Uint8Array {
   const early: CpioEntry[] = [
@@ -22,11 +34,8 @@ export function sampleImage(): Uint8Array {
       data: new Uint8Array(2048).fill(0x5a),
     },
   ];
-  // an ELF header without a program interpreter: enough for exec to accept
-  // it when the sample is booted; the rest names what it stands for
-  const busybox = new Uint8Array(64 + 32);
-  busybox.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
-  busybox.set(enc.encode("busybox (sample stand-in)\n"), 64);
+  // exec accepts it when the sample is booted; the rest names what it stands for
+  const busybox = programStandIn("busybox (sample stand-in)\n");
   const main: CpioEntry[] = [
     { name: ".", mode: 0o40755, mtime: T, nlink: 2 },
     { name: "usr", mode: 0o40755, mtime: T, nlink: 2 },

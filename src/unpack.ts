@@ -214,6 +214,15 @@ export async function* chunksOf(
   throw new TypeError("Cannot unpack: expected bytes, a stream, an iterable of chunks or a path");
 }
 
+/** Every byte of a source, in one array (a file is read whole; bytes are returned as they are). */
+export async function bytesOf(source: UnpackSource): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  const parts: Uint8Array[] = [];
+  // a file's chunks live in reused buffers: keep copies
+  for await (const c of chunksOf(source)) parts.push(c.slice());
+  return concat(parts);
+}
+
 /**
  * Unpacks an initramfs image into `fs` as the kernel's unpack_to_rootfs()
  * would: entries are created relative to the root, later entries overwrite

@@ -12,10 +12,11 @@ import {
   type KernelProfile,
   packList,
   parseCmdline,
+  programStandIn,
   rootDeviceFrom,
 } from "../mod.ts";
 
-const ELF = Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, ...new Array(57).fill(0)]);
+const ELF = programStandIn();
 const SCRIPT = new TextEncoder().encode("#!/bin/sh\nexec /bin/sh\n");
 
 async function image(list: string, files: Record<string, Uint8Array> = {}): Promise<Uint8Array> {
@@ -245,4 +246,20 @@ Deno.test("container-leak: legacy leaks the USB stick and the dead netns; the ot
       assert.ok(r.superblocks.find((s) => s.kind === "usb")!.free, design);
     }
   }
+});
+
+Deno.test("profile knobs: the 7.0 console warning, and initramfs_options= on a kernel without it", async () => {
+  const noConsole = await image(
+    "dir /dev 0755 0 0\ndir /dev/console 0755 0 0\nfile /init init 0755 0 0\n",
+  );
+  const n = await boot({ design: "nullfs", initrd: [noConsole] });
+  assert.ok(logged(
+    n,
+    "Warning: unable to open an initial console. You likely supplied your own internal initramfs, make sure /dev/console is there.",
+  ));
+  // before the parameter existed it was an unknown word: init's environment
+  const old: KernelProfile = { ...getProfile("linux-6.1"), initramfsOptions: false };
+  const r = await boot({ profile: old, initrd: [withInit], cmdline: "initramfs_options=size=10m" });
+  assert.deepEqual(r.init?.envp, ["HOME=/", "TERM=linux", "initramfs_options=size=10m"]);
+  assert.match(r.mountinfo[0]!, /rootfs rw,size=486444k,/);
 });

@@ -8,10 +8,16 @@
 
 import { type CpioError, FsError } from "../errors.ts";
 import { getProfile, type KernelProfile, type ProfileName, rootfsIsTmpfs } from "../profile.ts";
-import { builtinImage } from "../rootfs.ts";
+import { concat } from "../_bytes.ts";
+import {
+  builtinImage,
+  concatSources,
+  unpackFailureMessage,
+  unpackStartMessage,
+} from "../rootfs.ts";
 import { PAGE_SIZE, Ramfs, type Superblock, Tmpfs } from "../superblock.ts";
 import {
-  chunksOf,
+  bytesOf,
   type KernelMessage,
   unpackOutcome,
   type UnpackResult,
@@ -329,15 +335,10 @@ class Boot {
       if (this.design === "user-root-v7") this.finishV6(true);
       return;
     }
-    this.log(
-      6,
-      profile.blkDevRam === "n"
-        ? "Unpacking initramfs..."
-        : "Trying to unpack rootfs image as initramfs...",
-    );
+    this.messages.push(unpackStartMessage(profile));
     if (this.design === "user-root") this.mountUserRoot("Failed to create user root");
     if (this.design === "user-root-v6") this.mountUserRoot("Failed to mount rootfs");
-    const source = images.length === 1 ? images[0]! : concat(images);
+    const source = images.length === 1 ? images[0]! : concatSources(images);
     const r = await unpackOutcome(this.target(), source, { profile, now: this.now });
     this.initrd = r.result;
     this.error = r.error;
@@ -345,15 +346,8 @@ class Boot {
     if (this.design === "user-root") this.endUserRoot(r.error === null);
     else if (this.design !== "legacy" && this.design !== "nullfs") this.finishV6(r.error === null);
     if (r.error) {
-      if (profile.blkDevRam === "y") {
-        this.log(
-          6,
-          `rootfs image is not initramfs (${r.error.kernelMessage}); looks like an initrd`,
-        );
-        await this.writeInitrdImage(images);
-      } else {
-        this.log(0, `Initramfs unpacking failed: ${r.error.kernelMessage}`);
-      }
+      this.messages.push(unpackFailureMessage(profile, r.error));
+      if (profile.blkDevRam === "y") await this.writeInitrdImage(images);
     }
     const size = r.result.inputBytes;
     if (this.params.retainInitrd) {
@@ -443,14 +437,9 @@ class Boot {
 
   async writeInitrdImage(images: UnpackSource[]): Promise<void> {
     const parts: Uint8Array[] = [];
-    for (const img of images) for await (const c of chunksOf(img)) parts.push(c.slice());
-    const n = parts.reduce((s, c) => s + c.length, 0);
-    const data = new Uint8Array(n);
-    let o = 0;
-    for (const c of parts) {
-      data.set(c, o);
-      o += c.length;
-    }
+    for (const img of images) parts.push(await bytesOf(img));
+    const data = concat(parts);
+    const n = data.length;
     // absolute: the process root (rootfs, or a user root after its chroot)
     const root = this.task.fs.root;
     if (root.mnt.fs instanceof CoreFs && root.dentry === root.mnt.fs.root) {
@@ -650,7 +639,8 @@ class Boot {
     if (where.mnt.flags & MF.NOEXEC) return -13;
     const fs = where.mnt.fs;
     if (!(fs instanceof CoreFs)) return 0; // a disk keeps sizes only: taken as a program
-    const head = fs.sb.readFile(dentryPath(fs, where.dentry)).subarray(0, 256);
+    const file = fs.sb.readFile(dentryPath(fs, where.dentry));
+    const head = file.subarray(0, 256);
     if (head[0] === 0x23 && head[1] === 0x21) {
       if (depth >= 4) return -40;
       const line = new TextDecoder("latin1").decode(head.subarray(2)).split("\n")[0]!;
@@ -659,7 +649,7 @@ class Boot {
       return this.execCheck(interp, depth + 1);
     }
     if (head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46) {
-      const interp = elfInterpreter(fs.sb.readFile(dentryPath(fs, where.dentry)));
+      const interp = elfInterpreter(file);
       if (interp === null) return 0;
       try {
         const ip = this.task.resolve(interp, true);
@@ -700,10 +690,6 @@ function elfInterpreter(b: Uint8Array): string | null {
     return new TextDecoder("latin1").decode(b.subarray(off, end));
   }
   return null;
-}
-
-async function* concat(images: UnpackSource[]): AsyncGenerator<Uint8Array> {
-  for (const img of images) yield* chunksOf(img);
 }
 
 /**

@@ -2,8 +2,8 @@
 // and the side-by-side comparison of the designs.
 
 import type { KernelProfile, ProfileName } from "../profile.ts";
-import type { UnpackSource } from "../unpack.ts";
-import { CoreFs, MemFs } from "../vfs/fs.ts";
+import { bytesOf, type UnpackSource } from "../unpack.ts";
+import { CoreFs } from "../vfs/fs.ts";
 import { MNT } from "../vfs/mount.ts";
 import {
   boot,
@@ -89,9 +89,8 @@ export function mountRealRoot(r: BootResult, device?: RootDevice): void {
 
 /** Bytes of file data a filesystem holds (used pages for tmpfs and ramfs). */
 export function heldBytes(fs: unknown): number {
-  if (fs instanceof CoreFs) return fs.sb.statfs().usedBlocks * 4096;
-  if (fs instanceof MemFs) return 0;
-  return 0;
+  // a disk, proc or sysfs holds no memory of its own in the model
+  return fs instanceof CoreFs ? fs.sb.statfs().usedBlocks * 4096 : 0;
 }
 
 /** One design's column in {@linkcode compareDesigns}. */
@@ -196,13 +195,6 @@ function attempt(f: () => void): string {
     if (e instanceof Error && "code" in e) return String((e as { code: string }).code);
     throw e;
   }
-}
-
-async function bytesOf(src: UnpackSource): Promise<Uint8Array> {
-  if (src instanceof Uint8Array) return src;
-  if (typeof src === "string") return await Deno.readFile(src);
-  if (src instanceof ArrayBuffer) return new Uint8Array(src);
-  return new Uint8Array(await new Response(src as ReadableStream<Uint8Array>).arrayBuffer());
 }
 
 /** How a hand-off went, in a few words. */

@@ -6,6 +6,7 @@
 // namespace cannot be freed.
 
 import { packList } from "../gen_list.ts";
+import { programStandIn } from "../sample.ts";
 import type { KernelProfile, ProfileName } from "../profile.ts";
 import type { Filesystem } from "../vfs/fs.ts";
 import { MNT, type Mount, type MountNamespace, type Task } from "../vfs/mount.ts";
@@ -120,7 +121,7 @@ export async function containerLeak(
     list += `dir /var/lib/docker/${id}/rootfs/proc 0555 0 0\n`;
     list += `file /var/lib/docker/${id}/rootfs/init /init.bin 0755 0 0\n`;
   }
-  const image = (await packList(list, { mtime: 0, readFile: () => STATIC_ELF })).archive;
+  const image = (await packList(list, { mtime: 0, readFile: () => programStandIn() })).archive;
   const booted = await boot({
     design,
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
@@ -260,15 +261,3 @@ export async function containerLeak(
 function exitTask(k: { tasks: Set<Task> }, t: Task): void {
   k.tasks.delete(t);
 }
-
-/** A minimal 64-bit ELF header without an interpreter: exec accepts it. */
-const STATIC_ELF = Uint8Array.from([
-  0x7f,
-  0x45,
-  0x4c,
-  0x46,
-  2,
-  1,
-  1,
-  ...new Array(57).fill(0),
-]);
